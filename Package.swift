@@ -1,0 +1,62 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "quotad",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "quotad", targets: ["quotad"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian's packages, found with pkg-config.
+        .systemLibrary(
+            name: "CLibevent",
+            pkgConfig: "libevent",
+            providers: [.apt(["libevent-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+
+        // Pure quota decisions: Quantity, ResourceList, pools, leases, the ledger. No I/O.
+        .target(
+            name: "QuotaCore",
+            dependencies: [.product(name: "HeapModule", package: "swift-collections")]
+        ),
+        // Strict RFC 8259 JSON text reader and writer.
+        .target(name: "JSON"),
+        // JSON-RPC 2.0 envelopes, batches, errors, params and dispatch.
+        .target(name: "JSONRPC", dependencies: ["JSON"]),
+        // The libevent event loop, timers and evhttp server.
+        .target(name: "EventHTTP", dependencies: ["CLibevent"]),
+        // Durable ledger storage: SQLite, and an in-memory store.
+        .target(name: "QuotaStore", dependencies: ["QuotaCore", "CSQLite", "JSON"]),
+        // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
+        .target(
+            name: "QuotaServer",
+            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP"],
+            resources: [.copy("Resources/openrpc.json")]
+        ),
+        // Thin executable: flags, then QuotaServer.
+        .executableTarget(
+            name: "quotad",
+            dependencies: [
+                "QuotaServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "QuotaCoreTests", dependencies: ["QuotaCore"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
+        .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
+        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["JSON"]),
+    ]
+)
