@@ -69,12 +69,13 @@ extension Ledger {
 
     private mutating func store(pool: Pool?, at path: PoolPath) {
         pools[path] = pool
-        guard let parent = path.parent else { return }
-        if pool != nil {
-            childPools[parent, default: []].insert(path)
-        } else {
-            childPools[parent]?.remove(path)
-            if childPools[parent]?.isEmpty == true { childPools[parent] = nil }
+        for ancestor in path.ancestors {
+            if pool != nil {
+                poolsBelow[ancestor, default: []].insert(path)
+            } else {
+                poolsBelow[ancestor]?.remove(path)
+                if poolsBelow[ancestor]?.isEmpty == true { poolsBelow[ancestor] = nil }
+            }
         }
     }
 

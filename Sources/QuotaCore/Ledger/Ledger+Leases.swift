@@ -78,7 +78,14 @@ extension Ledger {
         try Self.validate(labels: request.labels, field: "labels")
         guard pools[request.pool] != nil else { throw .poolNotFound(request.pool) }
 
-        if !request.dryRun { expireIfDue(request.lease, now: now) }
+        if request.dryRun {
+            // Decide on a scratch copy, so the answer is exactly what the real call would give.
+            var scratch = self
+            var real = request
+            real.dryRun = false
+            return try scratch.reserve(real, now: now)
+        }
+        expireIfDue(request.lease, now: now)
         if let existing = leases[request.lease], existing.state == .active, existing.expiresAt > now {
             guard existing.pool == request.pool, existing.resources == request.resources else {
                 throw .leaseConflict(existing: existing)
@@ -91,22 +98,18 @@ extension Ledger {
         for path in charged {
             var pool = pools[path]!
             if let denial = denial(in: pool, for: request.resources) { throw .insufficientHeadroom(denial) }
-            pool.reserved = try pool.reserved.adding(request.resources)
+            pool.reserved = try pool.reserved.adding(request.resources).droppingZeros()
             pool.activeLeases += 1
             if let base = pool.base { _ = try base.adding(pool.reserved.restricted(to: base.amounts.keys)) }
             updated.append(pool)
         }
 
-        let revision = request.dryRun ? self.revision + 1 : nextRevision()
+        let revision = nextRevision()
         let lease = Lease(
             id: request.lease, pool: request.pool, resources: request.resources, holder: request.holder,
             labels: request.labels, state: .active, createdAt: now, expiresAt: now.adding(seconds: request.ttlSeconds),
             ttlSeconds: request.ttlSeconds, revision: revision, modRevision: revision, endedAt: nil
         )
-        if request.dryRun {
-            let pool = updated[0]
-            return ReserveOutcome(lease: lease, created: true, pool: pool.view(children: (childPools[pool.name] ?? []).sorted()))
-        }
         for var pool in updated {
             pool.revision = revision
             record(pool: pool, at: pool.name)
@@ -195,7 +198,7 @@ extension Ledger {
         for path in chargedPools(of: lease.pool) {
             var pool = pools[path]!
             // Subtracting what was added cannot leave the range.
-            pool.reserved = (try? pool.reserved.subtracting(lease.resources)) ?? pool.reserved
+            pool.reserved = ((try? pool.reserved.subtracting(lease.resources)) ?? pool.reserved).droppingZeros()
             pool.activeLeases -= 1
             pool.revision = revision
             record(pool: pool, at: path)

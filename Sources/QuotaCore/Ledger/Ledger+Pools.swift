@@ -53,7 +53,7 @@ extension Ledger {
 
         var pool = Pool(name: path, capacity: capacity, maxLeases: maxLeases, base: base, labels: labels, revision: 0)
         for lease in activeLeases(chargedTo: path) {
-            pool.reserved = try pool.reserved.adding(lease.resources)
+            pool.reserved = try pool.reserved.adding(lease.resources).droppingZeros()
             pool.activeLeases += 1
         }
         if let base { _ = try base.adding(pool.reserved.restricted(to: base.amounts.keys)) }
@@ -71,8 +71,8 @@ extension Ledger {
         if pool.activeLeases > 0 {
             throw .poolBusy(path, reason: "holds \(pool.activeLeases) active lease(s); release them first")
         }
-        if let children = childPools[path], !children.isEmpty {
-            throw .poolBusy(path, reason: "has child pools: " + children.sorted().map(\.rawValue).joined(separator: ", "))
+        if let below = poolsBelow[path], !below.isEmpty {
+            throw .poolBusy(path, reason: "has child pools: " + below.sorted().map(\.rawValue).joined(separator: ", "))
         }
         _ = nextRevision()
         record(pool: nil, at: path)

@@ -20,8 +20,9 @@ public struct Ledger: Sendable {
     /// answers with its state.
     public let retentionSeconds: Int64
 
-    /// Direct children of each pool that has any, for `children` and subtree walks.
-    var childPools: [PoolPath: Set<PoolPath>] = [:]
+    /// For every proper prefix of an existing pool's path (whether or not that prefix is a pool),
+    /// the existing pools below it: `c1` → {`c1/ns1`, `c1/ns1/x`}. At most 3 entries per pool.
+    var poolsBelow: [PoolPath: Set<PoolPath>] = [:]
     /// Active leases by the pool they were reserved in (not their ancestors).
     var activeByPool: [PoolPath: Set<LeaseID>] = [:]
     /// Deadlines of active leases, earliest first. Entries go stale on renew or release and are
@@ -57,7 +58,7 @@ public struct Ledger: Sendable {
             pool.reserved = .empty
             pool.activeLeases = 0
             self.pools[pool.name] = pool
-            if let parent = pool.name.parent { childPools[parent, default: []].insert(pool.name) }
+            for ancestor in pool.name.ancestors { poolsBelow[ancestor, default: []].insert(pool.name) }
         }
         for lease in leases {
             self.leases[lease.id] = lease
@@ -68,7 +69,7 @@ public struct Ledger: Sendable {
                 for path in chargedPools(of: lease.pool) {
                     // Stored leases were granted within range; a sum that no longer fits is kept as it was.
                     if let sum = try? self.pools[path]!.reserved.adding(lease.resources) {
-                        self.pools[path]!.reserved = sum
+                        self.pools[path]!.reserved = sum.droppingZeros()
                     }
                     self.pools[path]!.activeLeases += 1
                 }
@@ -90,7 +91,16 @@ public struct Ledger: Sendable {
     /// The view of a pool, or nil when it does not exist.
     public func view(of path: PoolPath) -> PoolView? {
         guard let pool = pools[path] else { return nil }
-        return pool.view(children: (childPools[path] ?? []).sorted())
+        return pool.view(children: children(of: path))
+    }
+
+    /// The pools whose nearest existing ancestor is `path`: its direct children, and deeper pools
+    /// when the levels between are not pools themselves.
+    func children(of path: PoolPath) -> [PoolPath] {
+        guard let below = poolsBelow[path] else { return [] }
+        return below.filter { pool in
+            pool.ancestors.prefix { $0 != path }.allSatisfy { pools[$0] == nil }
+        }.sorted()
     }
 
     /// Views of every pool, in path order.
@@ -102,9 +112,10 @@ public struct Ledger: Sendable {
     /// - Parameter path: the pool.
     /// - Returns: the leases, ordered by id.
     public func activeLeases(chargedTo path: PoolPath) -> [Lease] {
-        var ids: [LeaseID] = []
-        for (pool, members) in activeByPool where pool.isWithin(path) {
-            ids.append(contentsOf: members)
+        // Active leases always sit in existing pools: a pool holding any cannot be deleted.
+        var ids: [LeaseID] = Array(activeByPool[path] ?? [])
+        for pool in poolsBelow[path] ?? [] {
+            ids.append(contentsOf: activeByPool[pool] ?? [])
         }
         return ids.sorted().compactMap { leases[$0] }
     }

@@ -81,6 +81,12 @@ public struct ResourceList: Sendable, Equatable {
         return result
     }
 
+    /// The same list without zero amounts; pools keep `reserved` this way, so a resource no active
+    /// lease holds is absent rather than `"0"`, the same before and after a restart.
+    public func droppingZeros() -> ResourceList {
+        ResourceList(amounts.filter { !$0.value.isZero })
+    }
+
     /// The entries whose names `names` contains.
     public func restricted<S: Sequence>(to names: S) -> ResourceList where S.Element == ResourceName {
         var result = ResourceList()
