@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import EventHTTP
+import JSON
+import JSONRPC
+import QuotaCore
+import QuotaStore
+
+/// The running quotad: one libevent loop that owns the ledger, serves HTTP, group-commits every
+/// loop pass's changes to the store before answering, and expires leases on a timer.
+///
+/// The request path, in order: ``HTTPServer`` reads a request → ``route(_:_:)`` → ``QuotaService``
+/// decides on the in-memory ledger → the reply waits in ``pendingReplies`` → at the end of the loop
+/// pass ``commit()`` writes every change of the pass in one transaction (fsynced) → the replies go out.
+public final class QuotaServer {
+    let configuration: ServerConfiguration
+    let loop: EventLoop
+    let store: any LedgerStore
+    let service: QuotaService
+    private var http: HTTPServer?
+    private var commitTrigger: EventTrigger?
+    private var expiryTimer: EventTimer?
+    /// Replies that wait for the current pass's commit.
+    /// Replies that wait for the current pass's commit; a nil body is a 204 (only notifications).
+    private var pendingReplies: [(responder: HTTPResponder, body: [UInt8]?)] = []
+
+    /// Opens the store, restores the ledger, expires what expired while quotad was down and commits
+    /// that, then binds the listening socket.
+    /// - Parameter configuration: the flags.
+    /// - Throws: ``StoreError`` when the store cannot be opened or read; ``EventHTTPError`` when the
+    ///   address cannot be bound.
+    public init(configuration: ServerConfiguration) throws {
+        self.configuration = configuration
+        self.loop = try EventLoop()
+        switch configuration.store {
+        case .memory: store = MemoryStore()
+        case .sqlite(let directory): store = try SQLiteStore(directory: directory)
+        }
+        let stored = try store.load()
+        service = QuotaService(
+            stored: stored, clock: AnchoredClock(), openRPCDocument: OpenRPCDocument.load(),
+            retentionSeconds: configuration.retentionSeconds, maxBatchSize: configuration.maxBatchSize
+        )
+        // Leases that expired while quotad was down are freed before the first request is served.
+        while !service.expireDue().isEmpty {}
+        _ = service.expireDue()
+        if let changes = service.pendingChanges {
+            try store.commit(changes)
+            service.acknowledgeCommit()
+        }
+
+        var httpConfiguration = HTTPServer.Configuration()
+        httpConfiguration.host = configuration.host
+        httpConfiguration.port = configuration.port
+        httpConfiguration.maxBodyBytes = configuration.maxBodyBytes
+        httpConfiguration.idleTimeoutSeconds = configuration.idleTimeoutSeconds
+        httpConfiguration.maxConnections = configuration.maxConnections
+        http = try HTTPServer(loop: loop, configuration: httpConfiguration) { [unowned self] request, responder in
+            self.route(request, responder)
+        }
+        commitTrigger = loop.makeTrigger { [unowned self] in self.commit() }
+        expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
+        loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
+        loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
+        scheduleExpiry()
+    }
+
+    /// The port actually bound (useful with port 0).
+    public var boundPort: Int { http?.boundPort ?? 0 }
+
+    /// A one-line summary for the start-up log.
+    public var summary: String {
+        "quotad listening on http://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize)"
+    }
+
+    /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.
+    public func run() throws {
+        try loop.run()
+        if !pendingReplies.isEmpty { commit() }
+        http?.close()
+    }
+
+    // MARK: Group commit
+
+    /// Queues a JSON-RPC reply. It waits for the pass's commit when the pass has changes (or when
+    /// earlier replies already wait), so no reply reports or reveals a change before it is durable.
+    /// - Parameters:
+    ///   - responder: where the reply goes.
+    ///   - body: the JSON-RPC response, or nil for 204 No Content (only notifications were sent).
+    func reply(_ responder: HTTPResponder, body: [UInt8]?) {
+        if service.pendingChanges != nil || !pendingReplies.isEmpty {
+            pendingReplies.append((responder, body))
+            commitTrigger?.activate()
+        } else {
+            Self.send(responder, body: body)
+        }
+    }
+
+    /// Sends a JSON-RPC reply: 200 with the body, or 204 with none.
+    static func send(_ responder: HTTPResponder, body: [UInt8]?) {
+        if let body {
+            sendJSON(responder, status: 200, body: body)
+        } else {
+            responder.send(status: 204, headers: [], body: [])
+        }
+    }
+
+    /// Writes the pass's changes in one transaction, then answers everyone who waited for it.
+    /// On a store failure the changes are rolled back and each waiting call is answered -32001.
+    func commit() {
+        var replies = pendingReplies
+        pendingReplies = []
+        if let changes = service.pendingChanges {
+            do {
+                try store.commit(changes)
+                service.acknowledgeCommit()
+            } catch {
+                service.rollbackUncommitted()
+                replies = replies.map { ($0.responder, $0.body.map { Self.storeFailureBody(replacing: $0, detail: "\(error)") }) }
+                logLine("commit failed, \(changes.pools.count + changes.leases.count) rows rolled back: \(error)")
+            }
+        }
+        for reply in replies { Self.send(reply.responder, body: reply.body) }
+        scheduleExpiry()
+    }
+
+    /// The same response with every call's result replaced by -32001, ids kept.
+    static func storeFailureBody(replacing body: [UInt8], detail: String) -> [UInt8] {
+        let failure = JSONRPCError.storeUnavailable(detail)
+        func fail(_ response: JSONValue) -> JSONValue {
+            guard case .object(let object) = response else { return response }
+            var error = JSONObject()
+            error.append("code", .number(JSONNumber(Int64(failure.code))))
+            error.append("message", .string(failure.message))
+            if let data = failure.data { error.append("data", data) }
+            var replaced = JSONObject()
+            replaced.append("jsonrpc", "2.0")
+            replaced.append("error", .object(error))
+            replaced.append("id", object["id"] ?? .null)
+            return .object(replaced)
+        }
+        guard let parsed = try? JSONReader.parse(body) else { return body }
+        switch parsed {
+        case .array(let responses): return JSONWriter.serialize(.array(responses.map(fail)))
+        default: return JSONWriter.serialize(fail(parsed))
+        }
+    }
+
+    // MARK: Expiry
+
+    /// Expires one slice of due leases and schedules the next sweep: at once when more are due,
+    /// else at the next deadline. The changes go through the same group commit.
+    func sweep() {
+        let expired = service.expireDue()
+        if !expired.isEmpty {
+            logLine("expired \(expired.count) lease(s) at revision \(service.ledger.revision)")
+        }
+        if service.pendingChanges != nil {
+            commitTrigger?.activate()
+        } else {
+            scheduleExpiry()
+        }
+    }
+
+    /// Points the expiry timer at the ledger's next deadline.
+    func scheduleExpiry() {
+        guard let timer = expiryTimer else { return }
+        if let seconds = service.secondsUntilNextDeadline {
+            timer.schedule(afterSeconds: min(seconds, 3600))
+        } else {
+            timer.cancel()
+        }
+    }
+
+    // MARK: HTTP
+
+    static func sendJSON(_ responder: HTTPResponder, status: Int, body: [UInt8], headers: [(name: String, value: String)] = []) {
+        responder.send(status: status, headers: [(name: "Content-Type", value: "application/json")] + headers, body: body)
+    }
+
+    /// Writes one line to standard error.
+    func logLine(_ text: String) {
+        let line = Array("quotad: \(text)\n".utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+}

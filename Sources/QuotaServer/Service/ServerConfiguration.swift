@@ -1,0 +1,28 @@
+/// Everything `quotad` is told by its flags.
+public struct ServerConfiguration: Sendable {
+    /// Where the store lives.
+    public enum StoreKind: Sendable, Equatable {
+        /// SQLite under a data directory (the default).
+        case sqlite(directory: String)
+        /// Nothing survives the process.
+        case memory
+    }
+
+    /// Address to listen on; loopback by default.
+    public var host: String = "127.0.0.1"
+    /// TCP port; 0 picks a free one (printed at start-up).
+    public var port: Int = 8080
+    public var store: StoreKind = .sqlite(directory: "./data")
+    /// Largest accepted request body, in bytes.
+    public var maxBodyBytes: Int = 1 << 20
+    /// Seconds a connection may sit idle or half-sent before it is closed.
+    public var idleTimeoutSeconds: Int = 30
+    /// Most open client connections.
+    public var maxConnections: Int = 1024
+    /// Most calls in one JSON-RPC batch.
+    public var maxBatchSize: Int = 1000
+    /// Seconds released and expired leases are remembered.
+    public var retentionSeconds: Int64 = 3600
+
+    public init() {}
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import QuotaServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `quotad`: parses flags and runs ``QuotaServer``.
+@main
+struct QuotadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quotad",
+        abstract: "Keeps migration quota headroom for Kubernetes clusters: a JSON-RPC 2.0 service on libevent."
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen: String = "127.0.0.1:8080"
+
+    @Option(help: "Store: 'sqlite' (durable, under --data-dir) or 'memory' (throw-away).")
+    var store: String = "sqlite"
+
+    @Option(help: "Directory of the SQLite store.")
+    var dataDir: String = "./data"
+
+    @Option(help: "Largest request body accepted, in bytes.")
+    var maxBodyBytes: Int = 1 << 20
+
+    @Option(help: "Seconds a connection may sit idle or half-sent before it is closed.")
+    var idleTimeout: Int = 30
+
+    @Option(help: "Most client connections open at once.")
+    var maxConnections: Int = 1024
+
+    @Option(help: "Most calls in one JSON-RPC batch.")
+    var maxBatch: Int = 1000
+
+    @Option(help: "Seconds that released and expired leases are remembered.")
+    var retentionSeconds: Int = 3600
+
+    func validate() throws {
+        _ = try ListenAddress(listen)
+        guard ["sqlite", "memory"].contains(store) else {
+            throw ValidationError("--store must be 'sqlite' or 'memory' (got '\(store)')")
+        }
+        guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024 (got \(maxBodyBytes))") }
+        guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second (got \(idleTimeout))") }
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1 (got \(maxConnections))") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1 (got \(maxBatch))") }
+        guard retentionSeconds >= 0 else { throw ValidationError("--retention-seconds must not be negative (got \(retentionSeconds))") }
+    }
+
+    func run() throws {
+        let address = try ListenAddress(listen)
+        var configuration = ServerConfiguration()
+        configuration.host = address.host
+        configuration.port = address.port
+        configuration.store = store == "memory" ? .memory : .sqlite(directory: dataDir)
+        configuration.maxBodyBytes = maxBodyBytes
+        configuration.idleTimeoutSeconds = idleTimeout
+        configuration.maxConnections = maxConnections
+        configuration.maxBatchSize = maxBatch
+        configuration.retentionSeconds = Int64(retentionSeconds)
+        let server: QuotaServer
+        do {
+            server = try QuotaServer(configuration: configuration)
+        } catch {
+            writeLine("quotad: cannot start: \(error)", to: STDERR_FILENO)
+            throw ExitCode(1)
+        }
+        writeLine(server.summary, to: STDOUT_FILENO)
+        try server.run()
+    }
+}
+
+/// Writes one unbuffered line, so a supervisor or test sees it at once.
+func writeLine(_ text: String, to descriptor: Int32) {
+    let bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+}
+
+/// A `HOST:PORT` listen address; `[::1]:8080` for IPv6.
+struct ListenAddress {
+    let host: String
+    let port: Int
+
+    init(_ text: String) throws {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw ValidationError("--listen must be HOST:PORT (got '\(text)')")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ValidationError("--listen must be HOST:PORT with a port from 0 to 65535 (got '\(text)')")
+        }
+        self.host = host
+        self.port = port
+    }
+}
