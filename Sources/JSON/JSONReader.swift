@@ -45,6 +45,21 @@ public enum JSONReader {
         return try parser.parseDocument()
     }
 
+    /// Checks that bytes are one RFC 8259 JSON text, at any depth, without building values.
+    ///
+    /// Used to tell text nested past a limit (valid JSON, refused as a request) from text that
+    /// is not JSON at all; the reader's stack is its own, so depth costs memory, not call stack.
+    /// - Parameter bytes: The UTF-8 text.
+    /// - Throws: `JSONParseError` for the first problem found, never `.tooDeep`.
+    public static func validate(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else {
+            throw .syntax(offset: 0, reason: "no JSON value: the input is empty")
+        }
+        var parser = Parser(base.assumingMemoryBound(to: UInt8.self), count: bytes.count, maxDepth: .max)
+        parser.keepsValues = false
+        _ = try parser.parseDocument()
+    }
+
     /// Parses one JSON text from a byte array.
     /// - Parameters:
     ///   - bytes: The UTF-8 text.
@@ -90,6 +105,9 @@ struct Parser {
     let p: UnsafePointer<UInt8>
     let end: Int
     let maxDepth: Int
+    /// When false, closed containers are read as `null`: the text is checked without
+    /// building a tree (a deep tree would be freed recursively).
+    var keepsValues = true
     var pos = 0
     /// Reused buffer for strings that contain escapes.
     var scratch: [UInt8] = []
@@ -220,7 +238,7 @@ struct Parser {
                     }
                     pos += 1
                     let start = frames[top].start
-                    value = .object(JSONObject(Array(members[start...])))
+                    value = keepsValues ? .object(JSONObject(Array(members[start...]))) : .null
                     members.removeSubrange(start...)
                 } else {
                     values.append(value)
@@ -234,7 +252,7 @@ struct Parser {
                     }
                     pos += 1
                     let start = frames[top].start
-                    value = .array(Array(values[start...]))
+                    value = keepsValues ? .array(Array(values[start...])) : .null
                     values.removeSubrange(start...)
                 }
                 frames.removeLast()

@@ -103,6 +103,16 @@ public struct JSONRPCDispatcher<Context>: Sendable {
         } else {
             do throws(JSONParseError) {
                 answer = self.answer(try JSONReader.parse(body, maxDepth: maxDepth), context: context)
+            } catch .tooDeep(let limit) {
+                // Well-formed text nested past the limit is a request quotad refuses (-32600, as
+                // issue #3 asks); text that is not JSON at all stays a parse error (-32700). The
+                // reader keeps its own stack, so checking once more without the limit is safe.
+                do throws(JSONParseError) {
+                    try JSONReader.validate(body)
+                    answer = .single(JSONRPCResponse(id: .null, error: .invalidRequest("JSON nested deeper than \(limit) levels")))
+                } catch {
+                    answer = .single(JSONRPCResponse(id: .null, error: .parseError(error.description)))
+                }
             } catch {
                 answer = .single(JSONRPCResponse(id: .null, error: .parseError(error.description)))
             }

@@ -44,13 +44,16 @@ import Testing
         }
     }
 
-    @Test func tooDeepIsAParseError() throws {
+    @Test func tooDeepIsAnInvalidRequest() throws {
         let deep = #"{"jsonrpc":"2.0","method":"echo","params":{"a":"# + String(repeating: "[", count: 70) + String(repeating: "]", count: 70) + "},\"id\":1}"
         let response = try single(call(deep))
-        #expect(response.code == -32700)
-        #expect(response.error?.message == "Parse error: arrays and objects nested deeper than 64 levels")
-        let brackets = String(repeating: "[", count: 100_000)
-        #expect(try single(call(brackets)).code == -32700)
+        #expect(response.code == -32600)
+        #expect(response.id == .null)
+        #expect(response.error?.message == "Invalid Request: JSON nested deeper than 64 levels")
+        let closed = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(try single(call(closed)).code == -32600)
+        // Unclosed, it is not JSON at all.
+        #expect(try single(call(String(repeating: "[", count: 100_000))).code == -32700)
     }
 
     @Test(arguments: ["1", #""x""#, "null", "true", "-0.5"])

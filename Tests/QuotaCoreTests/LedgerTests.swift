@@ -1074,13 +1074,13 @@ func checkInvariants(_ ledger: Ledger, sourceLocation: SourceLocation = #_source
         let before = LedgerSnapshot(ledger)
         // 8E + 1E + 1E = 10^19 > 2^63 units in effective.
         let error = quotaError { try ledger.grant(lid(2), in: "c1/ns1", ["memory": "1E"], now: clock.now()) }
-        #expect(error == .quantityOverflow(field: "memory"))
+        #expect(error == .quantityOverflow(field: #"resources["memory"]"#))
         #expect(LedgerSnapshot(ledger) == before)
         // Reserved itself overflowing.
         try ledger.grant(lid(3), in: "c1", ["cpu": "9E"], now: clock.now())
-        #expect(quotaError { try ledger.grant(lid(4), in: "c1", ["cpu": "1E"], now: clock.now()) } == .quantityOverflow(field: "cpu"))
+        #expect(quotaError { try ledger.grant(lid(4), in: "c1", ["cpu": "1E"], now: clock.now()) } == .quantityOverflow(field: #"resources["cpu"]"#))
         // A base that would overflow with what is reserved.
-        #expect(quotaError { try ledger.pool("c1/ns1", base: ["memory": "9E"]) } == .quantityOverflow(field: "memory"))
+        #expect(quotaError { try ledger.pool("c1/ns1", base: ["memory": "9E"]) } == .quantityOverflow(field: #"base["memory"]"#))
         try checkInvariants(ledger)
     }
 }

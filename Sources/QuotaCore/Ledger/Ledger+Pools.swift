@@ -41,7 +41,7 @@ extension Ledger {
             if pool.capacity == capacity && pool.maxLeases == maxLeases && pool.base == base && pool.labels == labels {
                 return SetPoolOutcome(pool: view(of: path)!, created: false)
             }
-            if let base { _ = try base.adding(pool.reserved.restricted(to: base.amounts.keys)) }
+            if let base { _ = try pool.reserved.restricted(to: base.amounts.keys).adding(base, field: "base") }
             pool.capacity = capacity
             pool.maxLeases = maxLeases
             pool.base = base
@@ -56,7 +56,7 @@ extension Ledger {
             pool.reserved = try pool.reserved.adding(lease.resources).droppingZeros()
             pool.activeLeases += 1
         }
-        if let base { _ = try base.adding(pool.reserved.restricted(to: base.amounts.keys)) }
+        if let base { _ = try pool.reserved.restricted(to: base.amounts.keys).adding(base, field: "base") }
         pool.revision = nextRevision()
         record(pool: pool, at: path)
         return SetPoolOutcome(pool: view(of: path)!, created: true)

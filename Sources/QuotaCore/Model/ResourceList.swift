@@ -54,28 +54,34 @@ public struct ResourceList: Sendable, Equatable {
     }
 
     /// The entry-wise sum; a name in either list appears in the result.
+    /// - Parameters:
+    ///   - other: the list to add.
+    ///   - field: the request field `other` came from; an overflow names `field["name"]`.
     /// - Throws: ``QuotaError/quantityOverflow(field:)`` when a sum reaches 2^63 units.
-    public func adding(_ other: ResourceList) throws(QuotaError) -> ResourceList {
+    public func adding(_ other: ResourceList, field: String = "resources") throws(QuotaError) -> ResourceList {
         var result = self
         for (name, quantity) in other.amounts {
             do {
                 result.amounts[name] = try (result.amounts[name] ?? .zero).adding(quantity)
             } catch {
-                throw .quantityOverflow(field: name.rawValue)
+                throw .quantityOverflow(field: Self.fieldName(field, name))
             }
         }
         return result
     }
 
     /// The entry-wise difference; a name in either list appears in the result.
+    /// - Parameters:
+    ///   - other: the list to subtract.
+    ///   - field: the request field `other` came from; an overflow names `field["name"]`.
     /// - Throws: ``QuotaError/quantityOverflow(field:)`` when a difference leaves the range.
-    public func subtracting(_ other: ResourceList) throws(QuotaError) -> ResourceList {
+    public func subtracting(_ other: ResourceList, field: String = "resources") throws(QuotaError) -> ResourceList {
         var result = self
         for (name, quantity) in other.amounts {
             do {
                 result.amounts[name] = try (result.amounts[name] ?? .zero).subtracting(quantity)
             } catch {
-                throw .quantityOverflow(field: name.rawValue)
+                throw .quantityOverflow(field: Self.fieldName(field, name))
             }
         }
         return result

@@ -63,8 +63,9 @@ extension QuotaService {
         )
         try params.rejectUnknown()
         let now = clock.now()
-        // Leases past their deadline whose sweep has not run yet give their room back first.
-        _ = ledger.expireDue(now: now, limit: Self.expirySliceSize)
+        // Leases past their deadline whose sweep has not run yet give their room back first
+        // (a dryRun changes nothing, so it leaves them to the sweep).
+        if !request.dryRun { _ = ledger.expireDue(now: now, limit: Self.expirySliceSize) }
         let outcome = try core { () throws(QuotaError) in try ledger.reserve(request, now: now) }
         return [
             "lease": outcome.lease.json, "created": .bool(outcome.created), "pool": outcome.pool.json,
