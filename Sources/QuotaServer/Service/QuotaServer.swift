@@ -24,6 +24,8 @@ public final class QuotaServer {
     private var commitTrigger: EventTrigger?
     private var expiryTimer: EventTimer?
     /// Replies that wait for the current pass's commit.
+    /// Set when a commit fails, so the expiry sweep backs off instead of retrying every pass.
+    private var commitFailed = false
     /// Replies that wait for the current pass's commit; a nil body is a 204 (only notifications).
     private var pendingReplies: [(responder: HTTPResponder, body: [UInt8]?)] = []
 
@@ -45,8 +47,7 @@ public final class QuotaServer {
             retentionSeconds: configuration.retentionSeconds, maxBatchSize: configuration.maxBatchSize
         )
         // Leases that expired while quotad was down are freed before the first request is served.
-        while !service.expireDue().isEmpty {}
-        _ = service.expireDue()
+        while service.hasDueWork { _ = service.expireDue() }
         if let changes = service.pendingChanges {
             try store.commit(changes)
             service.acknowledgeCommit()
@@ -117,8 +118,10 @@ public final class QuotaServer {
             do {
                 try store.commit(changes)
                 service.acknowledgeCommit()
+                commitFailed = false
             } catch {
                 service.rollbackUncommitted()
+                commitFailed = true
                 replies = replies.map { ($0.responder, $0.body.map { Self.storeFailureBody(replacing: $0, detail: "\(error)") }) }
                 logLine("commit failed, \(changes.pools.count + changes.leases.count) rows rolled back: \(error)")
             }
@@ -165,11 +168,12 @@ public final class QuotaServer {
         }
     }
 
-    /// Points the expiry timer at the ledger's next deadline.
+    /// Points the expiry timer at the ledger's next deadline; at least 1 s away after a failed
+    /// commit, so a broken store is retried once a second rather than on every loop pass.
     func scheduleExpiry() {
         guard let timer = expiryTimer else { return }
         if let seconds = service.secondsUntilNextDeadline {
-            timer.schedule(afterSeconds: min(seconds, 3600))
+            timer.schedule(afterSeconds: min(max(seconds, commitFailed ? 1 : 0), 3600))
         } else {
             timer.cancel()
         }

@@ -58,6 +58,9 @@ public final class QuotaService: @unchecked Sendable {
         ledger.expireDue(now: clock.now(), limit: Self.expirySliceSize)
     }
 
+    /// True when some lease is due to expire, or some ended lease due to be forgotten, now.
+    public var hasDueWork: Bool { ledger.hasDueWork(now: clock.now()) }
+
     /// Seconds until the ledger next has expiry work, 0 when it has some now, nil when none is scheduled.
     public var secondsUntilNextDeadline: Double? {
         guard let deadline = ledger.nextDeadline else { return nil }
