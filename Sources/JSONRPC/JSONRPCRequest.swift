@@ -131,13 +131,21 @@ extension JSONRPCRequest {
 /// Describes a value for an error message: `number 5`, `string "abc"`, `boolean true`,
 /// `null`, `array`, `object`. Long strings and numbers are cut short.
 func describe(_ value: JSONValue) -> String {
-    switch value {
-    case .null: "null"
-    case .bool(let b): "boolean \(b)"
-    case .number(let n): "number \(shortened(n.text))"
-    case .string(let s): "string \(quoted(s))"
-    case .array: "array"
-    case .object: "object"
+    value.errorDescription
+}
+
+extension JSONValue {
+    /// The value as an error message names it: `number 5`, `string "abc"`, `boolean true`,
+    /// `null`, `array`, `object`; long strings and numbers cut short.
+    public var errorDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool(let b): "boolean \(b)"
+        case .number(let n): "number \(shortened(n.text))"
+        case .string(let s): "string \(quoted(s))"
+        case .array: "array"
+        case .object: "object"
+        }
     }
 }
 

@@ -67,7 +67,7 @@ extension Params {
             case .string(let string): text = string
             case .number(let number): text = number.text
             default:
-                throw .invalidParams(field: entryField, reason: "must be a Quantity string such as \"500m\" or \"1.5Gi\", or a JSON number (got \(value.kindDescription))")
+                throw .invalidParams(field: entryField, reason: "must be a Quantity string such as \"500m\" or \"1.5Gi\", or a JSON number (got \(value.errorDescription))")
             }
             do {
                 list[name] = try Quantity(parsing: text)
@@ -85,24 +85,10 @@ extension Params {
         var labels: [String: String] = [:]
         for (key, value) in object.members {
             guard case .string(let string) = value else {
-                throw .invalidParams(field: "\(name)[\(String(reflecting: key))]", reason: "must be a string (got \(value.kindDescription))")
+                throw .invalidParams(field: "\(name)[\(String(reflecting: key))]", reason: "must be a string (got \(value.errorDescription))")
             }
             labels[key] = string
         }
         return labels
-    }
-}
-
-extension JSONValue {
-    /// A short description of the value's kind, for error reasons: `number 5`, `an object`.
-    var kindDescription: String {
-        switch self {
-        case .null: "null"
-        case .bool(let value): "boolean \(value)"
-        case .number(let number): "number \(number.text.prefix(40))"
-        case .string(let string): "string \(String(reflecting: String(string.prefix(60))))"
-        case .array: "an array"
-        case .object: "an object"
-        }
     }
 }
