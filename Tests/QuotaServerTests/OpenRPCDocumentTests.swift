@@ -224,7 +224,9 @@ struct OpenRPCDocumentTests {
         for param in params {
             let paramName = param["name"] as! String
             var wrongTyped = baseline
-            wrongTyped[paramName] = [Any]()
+            // A value of a type the param never takes: an array, or for an array param a boolean.
+            let isArrayParam = (param["schema"] as? [String: Any])?["type"] as? String == "array"
+            wrongTyped[paramName] = isArrayParam ? true : [Any]()
             let outcome = try call(makeService(), name, wrongTyped)
             let refusal = try #require(outcome.invalidParams, "\(name).\(paramName) = [] was not refused with -32602: \(outcome)")
             #expect(refusal.field == paramName, "\(name).\(paramName) = []: the error names \(refusal.field) (\(refusal.reason))")
@@ -293,6 +295,7 @@ struct OpenRPCDocumentTests {
         case .leaseNotActive: "LeaseNotActive"
         case .leaseNotFound: "LeaseNotFound"
         case .poolBusy: "PoolBusy"
+        case .revisionMismatch: "RevisionMismatch"
         }
     }
 
@@ -316,6 +319,7 @@ struct OpenRPCDocumentTests {
             .leaseNotActive(id, state: .expired),
             .leaseNotFound(id),
             .poolBusy(pool, reason: "holds 1 active lease(s); release them first"),
+            .revisionMismatch(id, expected: 3, actual: 7),
         ]
     }
 
@@ -394,6 +398,7 @@ struct OpenRPCDocumentTests {
             ("inspect", "every pool", 0),
             ("inspect", "one lease", 0),
             ("renew", "renew a migration that takes longer", 300),
+            ("reconcile", "after a controller restart", 0),
             ("release", "release after the migration", 300),
             ("release", "retry the release", 0),
             ("release", "release an unknown lease", 0),

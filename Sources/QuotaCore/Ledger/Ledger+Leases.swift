@@ -9,11 +9,15 @@ public struct ReserveRequest: Sendable {
     public var labels: [String: String]
     /// Answer whether the lease would be granted, and change nothing.
     public var dryRun: Bool
+    /// The fencing token the caller holds: the revision of the active lease with this id, or 0
+    /// for "no active lease"; nil skips the check (issue #4).
+    public var expectedRevision: Int64?
 
     public init(
         lease: LeaseID, pool: PoolPath, resources: ResourceList, ttlSeconds: Int64 = Ledger.defaultTTLSeconds,
-        holder: String = "", labels: [String: String] = [:], dryRun: Bool = false
+        holder: String = "", labels: [String: String] = [:], dryRun: Bool = false, expectedRevision: Int64? = nil
     ) {
+        self.expectedRevision = expectedRevision
         self.lease = lease
         self.pool = pool
         self.resources = resources
@@ -66,7 +70,9 @@ extension Ledger {
     /// - Throws: -32602 ``QuotaError/invalidArgument(field:reason:)`` for bad resources, TTL, holder
     ///   or labels; 1001 ``QuotaError/poolNotFound(_:)``; 1003 ``QuotaError/leaseConflict(existing:)``
     ///   when the id is active with another pool or other resources; 1002
-    ///   ``QuotaError/insufficientHeadroom(_:)`` naming the first pool (nearest first) that lacks room.
+    ///   ``QuotaError/insufficientHeadroom(_:)`` naming the first pool (nearest first) that lacks room;
+    ///   1007 ``QuotaError/revisionMismatch(_:expected:actual:)`` when `expectedRevision` is not the
+    ///   active lease's revision (0: none active).
     public mutating func reserve(_ request: ReserveRequest, now: Timestamp) throws(QuotaError) -> ReserveOutcome {
         try request.resources.validate(field: "resources")
         guard Self.ttlRange.contains(request.ttlSeconds) else {
@@ -86,6 +92,12 @@ extension Ledger {
             return try scratch.reserve(real, now: now)
         }
         expireIfDue(request.lease, now: now)
+        if let expected = request.expectedRevision {
+            let active = leases[request.lease].flatMap { $0.state == .active ? $0 : nil }
+            if (active?.revision ?? 0) != expected {
+                throw .revisionMismatch(request.lease, expected: expected, actual: active?.revision ?? 0)
+            }
+        }
         if let existing = leases[request.lease], existing.state == .active, existing.expiresAt > now {
             guard existing.pool == request.pool, existing.resources == request.resources else {
                 throw .leaseConflict(existing: existing)
@@ -167,17 +179,54 @@ extension Ledger {
         return ReleaseOutcome(released: true, state: .released, lease: ended, pool: view(of: lease.pool))
     }
 
+    /// ``release(_:now:)`` for a caller that holds a fencing token: it releases only the lease
+    /// granted at `expectedRevision`, so a stale holder cannot end a newer lease with the same id.
+    /// - Parameters:
+    ///   - id: the lease.
+    ///   - expectedRevision: the lease's `revision` as the caller knows it.
+    ///   - now: the current time.
+    /// - Returns: as ``release(_:now:)``.
+    /// - Throws: 1007 ``QuotaError/revisionMismatch(_:expected:actual:)`` when the lease known under
+    ///   this id has another revision (0 when none is known).
+    public mutating func release(_ id: LeaseID, expectedRevision: Int64, now: Timestamp) throws(QuotaError) -> ReleaseOutcome {
+        let actual = leases[id]?.revision ?? 0
+        guard actual == expectedRevision else {
+            throw .revisionMismatch(id, expected: expectedRevision, actual: actual)
+        }
+        return release(id, now: now)
+    }
+
+    /// Releases every active lease of `holder` under `prefix` that `keep` does not name: what a
+    /// controller calls after its own restart, with the migrations it knows are in flight.
+    /// - Parameters:
+    ///   - holder: whose leases; matched exactly.
+    ///   - prefix: only leases in this pool or below it; nil for every pool.
+    ///   - keep: the leases to leave alone.
+    ///   - now: the current time.
+    /// - Returns: the leases released, by id.
+    public mutating func reconcile(holder: String, under prefix: PoolPath?, keeping keep: Set<LeaseID>, now: Timestamp) -> [Lease] {
+        let candidates = (prefix.map { activeLeases(chargedTo: $0) } ?? leases.values.filter { $0.state == .active })
+            .filter { $0.holder == holder && !keep.contains($0.id) }
+            .sorted { $0.id < $1.id }
+        return candidates.map { end($0, as: .released, now: now) }
+    }
+
     /// Extends an active lease: its new deadline is now + TTL.
     /// - Parameters:
     ///   - id: the lease.
     ///   - ttlSeconds: the new TTL in seconds (1 to 86400), or nil to reuse the lease's own.
+    ///   - expectedRevision: the caller's fencing token, or nil to skip the check.
     ///   - now: the current time.
     /// - Returns: the renewed lease.
-    /// - Throws: -32602 for a TTL out of range; 1004 ``QuotaError/leaseNotActive(_:state:)`` when the
-    ///   lease is unknown, released or expired.
-    public mutating func renew(_ id: LeaseID, ttlSeconds: Int64?, now: Timestamp) throws(QuotaError) -> Lease {
+    /// - Throws: -32602 for a TTL out of range; 1007 ``QuotaError/revisionMismatch(_:expected:actual:)``
+    ///   for a stale token; 1004 ``QuotaError/leaseNotActive(_:state:)`` when the lease is unknown,
+    ///   released or expired.
+    public mutating func renew(_ id: LeaseID, ttlSeconds: Int64?, expectedRevision: Int64? = nil, now: Timestamp) throws(QuotaError) -> Lease {
         if let ttlSeconds, !Self.ttlRange.contains(ttlSeconds) {
             throw .invalidArgument(field: "ttlSeconds", reason: "must be between \(Self.ttlRange.lowerBound) and \(Self.ttlRange.upperBound) seconds (got \(ttlSeconds))")
+        }
+        if let expectedRevision, (leases[id]?.revision ?? 0) != expectedRevision {
+            throw .revisionMismatch(id, expected: expectedRevision, actual: leases[id]?.revision ?? 0)
         }
         expireIfDue(id, now: now)
         guard var lease = leases[id], lease.state == .active else {

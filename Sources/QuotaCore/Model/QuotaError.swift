@@ -18,6 +18,9 @@ public enum QuotaError: Error, Sendable, Equatable {
     case leaseNotFound(LeaseID)
     /// 1006: `deletePool` of a pool that holds active leases or has child pools.
     case poolBusy(PoolPath, reason: String)
+    /// 1007: the caller's `expectedRevision` (its fencing token) is not the lease's revision;
+    /// `actual` is 0 when no such lease is known (for `reserve`: none is active).
+    case revisionMismatch(LeaseID, expected: Int64, actual: Int64)
 
     /// The JSON-RPC error code.
     public var code: Int {
@@ -29,6 +32,7 @@ public enum QuotaError: Error, Sendable, Equatable {
         case .leaseNotActive: 1004
         case .leaseNotFound: 1005
         case .poolBusy: 1006
+        case .revisionMismatch: 1007
         }
     }
 
@@ -52,6 +56,8 @@ public enum QuotaError: Error, Sendable, Equatable {
             "LeaseNotFound: no lease \(id)"
         case .poolBusy(let pool, let reason):
             "PoolBusy: pool \(String(reflecting: pool.rawValue)) \(reason)"
+        case .revisionMismatch(let id, let expected, let actual):
+            "RevisionMismatch: lease \(id) is at revision \(actual), not the expected \(expected)"
         }
     }
 }

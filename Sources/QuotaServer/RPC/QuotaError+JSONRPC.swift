@@ -22,6 +22,8 @@ extension QuotaError {
             return JSONRPCError(code: code, message: message, data: ["lease": .string(id.rawValue)])
         case .poolBusy(let pool, let reason):
             return JSONRPCError(code: code, message: message, data: ["pool": .string(pool.rawValue), "reason": .string(reason)])
+        case .revisionMismatch(let id, let expected, let actual):
+            return JSONRPCError(code: code, message: message, data: ["lease": .string(id.rawValue), "expected": expected.json, "actual": actual.json])
         }
     }
 }

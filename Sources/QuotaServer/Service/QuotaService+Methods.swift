@@ -11,6 +11,7 @@ extension QuotaService {
         dispatcher.register("reserve") { [unowned self] params, _ throws(JSONRPCError) in try self.reserve(&params) }
         dispatcher.register("release") { [unowned self] params, _ throws(JSONRPCError) in try self.release(&params) }
         dispatcher.register("renew") { [unowned self] params, _ throws(JSONRPCError) in try self.renew(&params) }
+        dispatcher.register("reconcile") { [unowned self] params, _ throws(JSONRPCError) in try self.reconcile(&params) }
         dispatcher.register("inspect") { [unowned self] params, _ throws(JSONRPCError) in try self.inspect(&params) }
         dispatcher.register("rpc.discover") { [unowned self] params, _ throws(JSONRPCError) in
             try params.rejectUnknown()
@@ -59,7 +60,8 @@ extension QuotaService {
             ttlSeconds: try params.optionalInteger("ttlSeconds", in: Ledger.ttlRange) ?? Ledger.defaultTTLSeconds,
             holder: try params.optionalString("holder") ?? "",
             labels: try params.labels(),
-            dryRun: try params.optionalBool("dryRun") ?? false
+            dryRun: try params.optionalBool("dryRun") ?? false,
+            expectedRevision: try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         )
         try params.rejectUnknown()
         let now = clock.now()
@@ -73,11 +75,16 @@ extension QuotaService {
         ]
     }
 
-    /// `release {lease}` → `{released, state, lease | null, pool | null, revision}`.
+    /// `release {lease, expectedRevision?}` → `{released, state, lease | null, pool | null, revision}`.
     func release(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
         let id = try params.leaseID()
+        let expectedRevision = try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         try params.rejectUnknown()
-        let outcome = ledger.release(id, now: clock.now())
+        let now = clock.now()
+        let outcome = try core { () throws(QuotaError) in
+            if let expectedRevision { return try ledger.release(id, expectedRevision: expectedRevision, now: now) }
+            return ledger.release(id, now: now)
+        }
         return [
             "released": .bool(outcome.released),
             "state": .string(outcome.state?.rawValue ?? "unknown"),
@@ -87,14 +94,34 @@ extension QuotaService {
         ]
     }
 
-    /// `renew {lease, ttlSeconds?}` → `{lease, revision}`.
+    /// `renew {lease, ttlSeconds?, expectedRevision?}` → `{lease, revision}`.
     func renew(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
         let id = try params.leaseID()
         let ttl = try params.optionalInteger("ttlSeconds", in: Ledger.ttlRange)
+        let expectedRevision = try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         try params.rejectUnknown()
         let now = clock.now()
-        let lease = try core { () throws(QuotaError) in try ledger.renew(id, ttlSeconds: ttl, now: now) }
+        let lease = try core { () throws(QuotaError) in
+            try ledger.renew(id, ttlSeconds: ttl, expectedRevision: expectedRevision, now: now)
+        }
         return ["lease": lease.json, "revision": ledger.revision.json]
+    }
+
+    /// `reconcile {holder, pool?, leases}` → `{released: [Lease], revision}`: releases every active
+    /// lease of `holder` in `pool` or below it (every pool when absent) that `leases` does not name.
+    func reconcile(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+        let holder = try params.string("holder")
+        let prefix = try params.optionalPoolPath("pool")
+        var keep = Set<LeaseID>()
+        for (index, element) in try params.array("leases").enumerated() {
+            guard case .string(let text) = element, let id = try? LeaseID(text) else {
+                throw .invalidParams(field: "leases[\(index)]", reason: "must be a lease UUID in RFC 4122 text form (got \(element.errorDescription))")
+            }
+            keep.insert(id)
+        }
+        try params.rejectUnknown()
+        let released = ledger.reconcile(holder: holder, under: prefix, keeping: keep, now: clock.now())
+        return ["released": .array(released.map(\.json)), "revision": ledger.revision.json]
     }
 
     /// `inspect {}` → `{pools, revision}`; `inspect {pool, includeLeases?}` → `{pool, leases?, revision}`;
