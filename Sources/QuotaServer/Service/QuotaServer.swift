@@ -13,8 +13,8 @@ import QuotaStore
 /// loop pass's changes to the store before answering, and expires leases on a timer.
 ///
 /// The request path, in order: ``HTTPServer`` reads a request → ``route(_:_:)`` → ``QuotaService``
-/// decides on the in-memory ledger → the reply waits in ``pendingReplies`` → at the end of the loop
-/// pass ``commit()`` writes every change of the pass in one transaction (fsynced) → the replies go out.
+/// decides on the in-memory ledger → the reply waits in the ``GroupCommit`` → at the end of the loop
+/// pass ``GroupCommit`` writes every change of the pass in one transaction (fsynced) → the replies go out.
 public final class QuotaServer {
     let configuration: ServerConfiguration
     let loop: EventLoop
@@ -24,10 +24,7 @@ public final class QuotaServer {
     private var commitTrigger: EventTrigger?
     private var expiryTimer: EventTimer?
     /// Replies that wait for the current pass's commit.
-    /// Set when a commit fails, so the expiry sweep backs off instead of retrying every pass.
-    private var commitFailed = false
-    /// Replies that wait for the current pass's commit; a nil body is a 204 (only notifications).
-    private var pendingReplies: [(responder: HTTPResponder, body: [UInt8]?)] = []
+    private var groupCommit: GroupCommit<HTTPResponder>?
 
     /// Opens the store, restores the ledger, expires what expired while quotad was down and commits
     /// that, then binds the listening socket.
@@ -63,6 +60,10 @@ public final class QuotaServer {
             self.route(request, responder)
         }
         commitTrigger = loop.makeTrigger { [unowned self] in self.commit() }
+        groupCommit = GroupCommit(
+            service: service, store: store, send: { responder, body in Self.send(responder, body: body) },
+            scheduleCommit: { [unowned self] in self.commitTrigger?.activate() }
+        )
         expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
         loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
         loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
@@ -80,24 +81,23 @@ public final class QuotaServer {
     /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.
     public func run() throws {
         try loop.run()
-        if !pendingReplies.isEmpty { commit() }
+        commit()
         http?.close()
     }
 
     // MARK: Group commit
 
-    /// Queues a JSON-RPC reply. It waits for the pass's commit when the pass has changes (or when
-    /// earlier replies already wait), so no reply reports or reveals a change before it is durable.
-    /// - Parameters:
-    ///   - responder: where the reply goes.
-    ///   - body: the JSON-RPC response, or nil for 204 No Content (only notifications were sent).
+    /// Queues or sends a JSON-RPC reply through the group commit.
     func reply(_ responder: HTTPResponder, body: [UInt8]?) {
-        if service.pendingChanges != nil || !pendingReplies.isEmpty {
-            pendingReplies.append((responder, body))
-            commitTrigger?.activate()
-        } else {
-            Self.send(responder, body: body)
+        groupCommit?.reply(responder, body: body)
+    }
+
+    /// Commits the pass's changes and answers everyone who waited, then re-arms the expiry timer.
+    func commit() {
+        if let failure = groupCommit?.commit() {
+            logLine("commit failed, the pass's changes were rolled back and answered -32001: \(failure)")
         }
+        scheduleExpiry()
     }
 
     /// Sends a JSON-RPC reply: 200 with the body, or 204 with none.
@@ -106,49 +106,6 @@ public final class QuotaServer {
             sendJSON(responder, status: 200, body: body)
         } else {
             responder.send(status: 204, headers: [], body: [])
-        }
-    }
-
-    /// Writes the pass's changes in one transaction, then answers everyone who waited for it.
-    /// On a store failure the changes are rolled back and each waiting call is answered -32001.
-    func commit() {
-        var replies = pendingReplies
-        pendingReplies = []
-        if let changes = service.pendingChanges {
-            do {
-                try store.commit(changes)
-                service.acknowledgeCommit()
-                commitFailed = false
-            } catch {
-                service.rollbackUncommitted()
-                commitFailed = true
-                replies = replies.map { ($0.responder, $0.body.map { Self.storeFailureBody(replacing: $0, detail: "\(error)") }) }
-                logLine("commit failed, \(changes.pools.count + changes.leases.count) rows rolled back: \(error)")
-            }
-        }
-        for reply in replies { Self.send(reply.responder, body: reply.body) }
-        scheduleExpiry()
-    }
-
-    /// The same response with every call's result replaced by -32001, ids kept.
-    static func storeFailureBody(replacing body: [UInt8], detail: String) -> [UInt8] {
-        let failure = JSONRPCError.storeUnavailable(detail)
-        func fail(_ response: JSONValue) -> JSONValue {
-            guard case .object(let object) = response else { return response }
-            var error = JSONObject()
-            error.append("code", .number(JSONNumber(Int64(failure.code))))
-            error.append("message", .string(failure.message))
-            if let data = failure.data { error.append("data", data) }
-            var replaced = JSONObject()
-            replaced.append("jsonrpc", "2.0")
-            replaced.append("error", .object(error))
-            replaced.append("id", object["id"] ?? .null)
-            return .object(replaced)
-        }
-        guard let parsed = try? JSONReader.parse(body) else { return body }
-        switch parsed {
-        case .array(let responses): return JSONWriter.serialize(.array(responses.map(fail)))
-        default: return JSONWriter.serialize(fail(parsed))
         }
     }
 
@@ -173,7 +130,7 @@ public final class QuotaServer {
     func scheduleExpiry() {
         guard let timer = expiryTimer else { return }
         if let seconds = service.secondsUntilNextDeadline {
-            timer.schedule(afterSeconds: min(max(seconds, commitFailed ? 1 : 0), 3600))
+            timer.schedule(afterSeconds: min(max(seconds, groupCommit?.lastCommitFailed == true ? 1 : 0), 3600))
         } else {
             timer.cancel()
         }

@@ -1,0 +1,90 @@
+import JSON
+import JSONRPC
+import QuotaStore
+
+/// The group commit: replies of one loop pass wait until every change of the pass is written in
+/// one store transaction, then go out together (issue #2, "Durability").
+///
+/// Generic over the reply handle so the rule can be tested without sockets; the server uses
+/// ``EventHTTP/HTTPResponder``. Loop-thread only, like the service it commits for.
+final class GroupCommit<Reply> {
+    let service: QuotaService
+    let store: any LedgerStore
+    /// Sends a reply: the JSON-RPC response body, or nil for 204 No Content.
+    private let send: (Reply, [UInt8]?) -> Void
+    /// Asks the loop to call ``commit()`` at the end of the current pass.
+    private let scheduleCommit: () -> Void
+    /// Replies waiting for the current pass's commit.
+    private var pending: [(reply: Reply, body: [UInt8]?)] = []
+    /// True after a failed commit, until one succeeds.
+    private(set) var lastCommitFailed = false
+
+    /// - Parameters:
+    ///   - service: whose ledger is committed.
+    ///   - store: where it is committed.
+    ///   - send: sends one reply.
+    ///   - scheduleCommit: arranges for ``commit()`` to run once at the end of the loop pass.
+    init(service: QuotaService, store: any LedgerStore, send: @escaping (Reply, [UInt8]?) -> Void, scheduleCommit: @escaping () -> Void) {
+        self.service = service
+        self.store = store
+        self.send = send
+        self.scheduleCommit = scheduleCommit
+    }
+
+    /// Queues a reply behind the pass's commit when the pass has changes (or earlier replies
+    /// already wait, so that no reply reveals a change before it is durable); else sends it now.
+    /// - Parameters:
+    ///   - reply: where the reply goes.
+    ///   - body: the JSON-RPC response, or nil for 204 (only notifications were sent).
+    func reply(_ reply: Reply, body: [UInt8]?) {
+        if service.pendingChanges != nil || !pending.isEmpty {
+            pending.append((reply, body))
+            scheduleCommit()
+        } else {
+            send(reply, body)
+        }
+    }
+
+    /// Writes the pass's changes in one transaction, then answers everyone who waited for it.
+    /// When the store fails, the changes are rolled back in memory and each waiting call is
+    /// answered -32001 with its id, so nothing half-applied remains and nothing unwritten is
+    /// reported.
+    /// - Returns: the store's error, or nil when the commit succeeded or there was nothing to write.
+    @discardableResult
+    func commit() -> StoreError? {
+        var replies = pending
+        pending = []
+        var failure: StoreError?
+        if let changes = service.pendingChanges {
+            do {
+                try store.commit(changes)
+                service.acknowledgeCommit()
+            } catch {
+                service.rollbackUncommitted()
+                failure = error
+                replies = replies.map { ($0.reply, $0.body.map { Self.storeFailureBody(replacing: $0, detail: "\(error)") }) }
+            }
+        }
+        lastCommitFailed = failure != nil
+        for reply in replies { send(reply.reply, reply.body) }
+        return failure
+    }
+
+    /// The same response with every call's result replaced by -32001, ids kept.
+    static func storeFailureBody(replacing body: [UInt8], detail: String) -> [UInt8] {
+        let failure = JSONRPCError.storeUnavailable(detail)
+        func fail(_ response: JSONValue) -> JSONValue {
+            guard case .object(let object) = response else { return response }
+            var replaced = JSONObject()
+            replaced.append("jsonrpc", "2.0")
+            replaced.append("error", failure.json)
+            replaced.append("id", object["id"] ?? .null)
+            return .object(replaced)
+        }
+        guard let parsed = try? JSONReader.parse(body) else { return body }
+        switch parsed {
+        case .array(let responses): return JSONWriter.serialize(.array(responses.map(fail)))
+        default: return JSONWriter.serialize(fail(parsed))
+        }
+    }
+}
