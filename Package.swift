@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["JSON"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore"]),
     ]
 )

@@ -8,6 +8,12 @@ public struct ChangeSet: Sendable {
     /// The global revision after these changes.
     public var revision: Int64
 
+    public init(pools: [PoolPath: Pool?], leases: [LeaseID: Lease?], revision: Int64) {
+        self.pools = pools
+        self.leases = leases
+        self.revision = revision
+    }
+
     /// True when there is nothing to write.
     public var isEmpty: Bool { pools.isEmpty && leases.isEmpty }
 }
