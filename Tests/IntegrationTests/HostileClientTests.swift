@@ -1,4 +1,5 @@
 import Foundation
+import QuotaCore
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -162,6 +163,15 @@ struct HostileClientTests {
         let leases = inspected["leases"] as? [[String: Any]] ?? []
         #expect(pool["activeLeases"] as? Int == leases.count)
         #expect(pool["overcommitted"] as? Bool == false)
+        // reserved == the sum of the active leases' resources, resource by resource, exactly.
+        var sums: [String: Quantity] = [:]
+        for lease in leases {
+            for (name, text) in lease["resources"] as? [String: String] ?? [:] {
+                sums[name] = try (sums[name] ?? .zero).adding(Quantity(parsing: text))
+            }
+        }
+        let reserved = try (pool["reserved"] as? [String: String] ?? [:]).mapValues { try Quantity(parsing: $0) }
+        #expect(reserved == sums.filter { !$0.value.isZero }, "reserved \(reserved) but the leases hold \(sums)")
         let after = try normalSpeed()
         print("hostile: correct requests after / before the run take \(String(format: "%.2f", after / before))x the time (measured in the same run, no threshold)")
         print("hostile: \(sent) mutated requests; JSON-RPC answers by code (0 = result): \(codes.sorted { $0.key < $1.key })")
