@@ -3,8 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// A minimal HTTP/1.1 client over a POSIX socket to 127.0.0.1, one request per connection, so the
-/// tests depend on nothing but the kernel. Responses are parsed with Foundation's JSONSerialization,
+/// A minimal HTTP/1.1 client to 127.0.0.1, one request per connection (over
+/// ``KeepAliveConnection``), so the tests depend on nothing but the kernel. Responses are parsed with Foundation's JSONSerialization,
 /// independently of quotad's own JSON reader.
 struct RPCClient {
     let port: Int
@@ -18,61 +18,11 @@ struct RPCClient {
         var object: [String: Any] { json as? [String: Any] ?? [:] }
     }
 
-    /// Sends raw bytes and reads one response.
+    /// Sends raw bytes on a fresh connection and reads one response.
     func send(raw request: Data) throws -> Response {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HarnessError("connect to 127.0.0.1:\(port): errno \(errno)") }
-        try request.withUnsafeBytes { buffer in
-            var sent = 0
-            while sent < buffer.count {
-                let n = Glibc.send(fd, buffer.baseAddress! + sent, buffer.count - sent, Int32(MSG_NOSIGNAL))
-                guard n > 0 else { throw HarnessError("send: errno \(errno)") }
-                sent += n
-            }
-        }
-        var received = Data()
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            if let response = Self.parse(received) { return response }
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 {
-                if let response = Self.parse(received, atEOF: true) { return response }
-                throw HarnessError("connection closed after \(received.count) bytes")
-            }
-            received.append(contentsOf: chunk[0..<n])
-        }
-    }
-
-    /// Parses a complete response, or nil while more bytes are needed.
-    static func parse(_ data: Data, atEOF: Bool = false) -> Response? {
-        guard let headerEnd = data.range(of: Data("\r\n\r\n".utf8)) else { return nil }
-        let head = String(decoding: data[data.startIndex..<headerEnd.lowerBound], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let body = data[headerEnd.upperBound...]
-        if let length = headers["content-length"].flatMap(Int.init) {
-            guard body.count >= length else { return nil }
-            return Response(status: status, headers: headers, body: Data(body.prefix(length)))
-        }
-        if status == 204 || status == 304 { return Response(status: status, headers: headers, body: Data()) }
-        return atEOF ? Response(status: status, headers: headers, body: Data(body)) : nil
+        let connection = try KeepAliveConnection(port: port)
+        try connection.write(request)
+        return try connection.readResponse(headRequest: request.starts(with: Data("HEAD ".utf8)))
     }
 
     /// POSTs a body to /rpc.
