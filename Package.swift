@@ -52,11 +52,13 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "QuotaCoreTests", dependencies: ["QuotaCore"]),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
-        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON"]),
+        // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "QuotaCoreTests", dependencies: ["QuotaCore", "TestSupport"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
+        .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "TestSupport"]),
     ]
 )

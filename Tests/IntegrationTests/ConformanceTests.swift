@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -147,12 +148,10 @@ struct ConformanceTests {
     // MARK: The JSONTestSuite corpus as request bodies
 
     @Test func corpusBodiesAreJudgedRight() throws {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/fixtures/json-test-suite").standardized
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".json") }.sorted()
-        #expect(files.count > 200, "the corpus at \(folder.path) is missing")
-        for name in files {
-            let body = try Data(contentsOf: folder.appendingPathComponent(name))
+        let files = try SharedFixtures.jsonTestSuite(prefix: "", atLeast: 200)
+        for file in files {
+            let name = file.name
+            let body = Data(file.bytes)
             let response = try post(body)
             #expect(response.status == 200 || response.status == 204, "\(name): HTTP \(response.status)")
             let codes: [Int]

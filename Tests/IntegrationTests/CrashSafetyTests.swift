@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -74,7 +75,7 @@ struct CrashSafetyTests {
     static func drive(port: Int, until stop: DispatchTime, seed: UInt64, record: Ledger) {
         let client = RPCClient(port: port)
         var mine: [String] = []
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(state: seed)
         var calls = 0
         while DispatchTime.now() < stop && calls < 2_000 {
             calls += 1
@@ -132,18 +133,5 @@ struct CrashSafetyTests {
             #expect(pool["overcommitted"] as? Bool == false, "\(name) is over capacity")
         }
         return all["revision"] as? Int ?? 0
-    }
-}
-
-/// SplitMix64, so each client's choices repeat for the same seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import QuotaCore
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -110,7 +111,7 @@ struct HostileClientTests {
         let port = server.port
         // Two clients on their own connections, each with its own seed; bounded in count and time.
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
-            var rng = SeededGenerator(seed: 2026 + UInt64(worker))
+            var rng = SplitMix64(state: 2026 + UInt64(worker))
             var connection = try? KeepAliveConnection(port: port)
             var sent = 0
             var codes: [Int: Int] = [:]

@@ -2,6 +2,7 @@ import Foundation
 import JSON
 import JSONRPC
 import Testing
+import TestSupport
 
 /// Records which handlers ran, so tests can see that notifications are executed.
 final class CallLog: @unchecked Sendable {
@@ -105,22 +106,9 @@ extension JSONRPCResponse {
     var code: Int? { error?.code }
 }
 
-/// The JSONTestSuite files, relative to this file (../../../shared from Tests/JSONRPCTests).
+/// The JSONTestSuite files beside the repository.
 enum Corpus {
-    static func files(prefix: String, atLeast minimum: Int, filePath: String = #filePath) throws -> [(name: String, bytes: [UInt8])] {
-        let dir = URL(fileURLWithPath: filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../shared/fixtures/json-test-suite").standardizedFileURL
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
-        } catch {
-            Issue.record("JSON test suite missing at \(dir.path): \(error)")
-            throw error
-        }
-        let files = try names.filter { $0.hasPrefix(prefix) && $0.hasSuffix(".json") }.sorted().map {
-            (name: $0, bytes: [UInt8](try Data(contentsOf: dir.appendingPathComponent($0))))
-        }
-        try #require(files.count >= minimum, "expected at least \(minimum) \(prefix) files in \(dir.path)")
-        return files
+    static func files(prefix: String, atLeast minimum: Int) throws -> [SharedFixtures.File] {
+        try SharedFixtures.jsonTestSuite(prefix: prefix, atLeast: minimum)
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import QuotaCore
 
 // MARK: - Helpers shared by the ledger test files
@@ -1086,19 +1087,6 @@ func checkInvariants(_ ledger: Ledger, sourceLocation: SourceLocation = #_source
 }
 
 // MARK: - Randomized operation sequences
-
-/// SplitMix64: a small seeded generator, so that a failing sequence replays exactly.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Thousands of random reserve / release / renew / expire / setPool / deletePool / commit / rollback / restore
 /// steps, checking after each one the ledger's invariants and its agreement with a model of the active leases.

@@ -1,17 +1,12 @@
 import Foundation
 import Testing
 import QuotaCore
+import TestSupport
 
 // MARK: - Fixture (Kubernetes apimachinery v0.34 pkg/api/resource oracle)
 
-/// /work/shared/fixtures/quantity-vectors.json: the `shared` folder beside the repository.
-private let vectorsPath: String = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // Tests/QuotaCoreTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // repository root
-    .deletingLastPathComponent()  // folder beside the repository
-    .appendingPathComponent("shared/fixtures/quantity-vectors.json")
-    .path
+/// quantity-vectors.json in the `shared` folder beside the repository.
+private let vectorsPath: String = SharedFixtures.directory.appendingPathComponent("quantity-vectors.json").path
 
 private struct Vectors: Decodable {
     let contract: String
