@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian's packages, found with pkg-config.
@@ -35,19 +37,29 @@ let package = Package(
         .target(name: "JSONRPC", dependencies: ["JSON"]),
         // The libevent event loop, timers and evhttp server.
         .target(name: "EventHTTP", dependencies: ["CLibevent"]),
+        // A swift-log handler that writes one JSON or text line per event to standard error.
+        .target(
+            name: "StructuredLog",
+            dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]
+        ),
         // Durable ledger storage: SQLite, and an in-memory store.
         .target(name: "QuotaStore", dependencies: ["QuotaCore", "CSQLite", "JSON"]),
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
-            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP"],
+            dependencies: [
+                "QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             resources: [.copy("Resources/openrpc.json")]
         ),
         // Thin executable: flags, then QuotaServer.
         .executableTarget(
             name: "quotad",
             dependencies: [
-                "QuotaServer",
+                "QuotaServer", "StructuredLog",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,7 +70,8 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
-        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
+        .testTarget(name: "StructuredLogTests", dependencies: ["StructuredLog", "JSON", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC", .product(name: "Prometheus", package: "swift-prometheus")]),
         .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "TestSupport"]),
     ]
 )

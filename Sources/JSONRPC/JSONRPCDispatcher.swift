@@ -46,11 +46,30 @@ public struct JSONRPCDispatcher<Context>: Sendable {
     ///     }
     public typealias Handler = @Sendable (inout Params, Context) throws(JSONRPCError) -> JSONValue
 
+    /// Wraps every call the dispatcher answers, for instrumentation (metrics, logs): it receives
+    /// what was asked and a `proceed` closure that runs the call, and returns the outcome (normally
+    /// `proceed()`'s, unchanged). Called once per request object in request order, for
+    /// notifications too, and once with a nil ``InterceptedCall/method`` for a request the
+    /// dispatcher refuses before any handler runs (-32700, -32600).
+    public typealias Interceptor = @Sendable (_ call: InterceptedCall, _ context: Context, _ proceed: () -> Result<JSONValue, JSONRPCError>) -> Result<JSONValue, JSONRPCError>
+
+    /// What an ``Interceptor`` is told about one call.
+    public struct InterceptedCall: Sendable {
+        /// The method name; nil when the body or the request object was refused before dispatch.
+        public var method: String?
+        /// The raw `"params"` member, as sent; nil when absent.
+        public var params: JSONValue?
+        /// True for a notification (no `"id"`): its outcome is never sent.
+        public var isNotification: Bool
+    }
+
     /// The most elements a batch may have.
     public let maxBatchSize: Int
     /// The deepest nesting of arrays and objects a body may have, envelope included.
     public let maxDepth: Int
     private var handlers: [NameKey: Handler] = [:]
+    /// Wraps every call; see ``Interceptor``. Nil by default.
+    public var interceptor: Interceptor?
 
     /// Creates a dispatcher with no methods.
     /// - Parameters:
@@ -99,7 +118,7 @@ public struct JSONRPCDispatcher<Context>: Sendable {
         }
         let answer: Answer
         if body.isEmpty {
-            answer = .single(JSONRPCResponse(id: .null, error: .parseError("the body is empty")))
+            answer = refused(.parseError("the body is empty"), context: context)
         } else {
             do throws(JSONParseError) {
                 answer = self.answer(try JSONReader.parse(body, maxDepth: maxDepth), context: context)
@@ -109,12 +128,12 @@ public struct JSONRPCDispatcher<Context>: Sendable {
                 // reader keeps its own stack, so checking once more without the limit is safe.
                 do throws(JSONParseError) {
                     try JSONReader.validate(body)
-                    answer = .single(JSONRPCResponse(id: .null, error: .invalidRequest("JSON nested deeper than \(limit) levels")))
+                    answer = refused(.invalidRequest("JSON nested deeper than \(limit) levels"), context: context)
                 } catch {
-                    answer = .single(JSONRPCResponse(id: .null, error: .parseError(error.description)))
+                    answer = refused(.parseError(error.description), context: context)
                 }
             } catch {
-                answer = .single(JSONRPCResponse(id: .null, error: .parseError(error.description)))
+                answer = refused(.parseError(error.description), context: context)
             }
         }
         var out: [UInt8] = []
@@ -165,13 +184,13 @@ public struct JSONRPCDispatcher<Context>: Sendable {
             // Section 6: an empty array is an invalid request, answered with a single
             // response object rather than an array.
             guard !elements.isEmpty else {
-                return .single(JSONRPCResponse(id: .null, error: .invalidRequest("an empty batch array")))
+                return refused(.invalidRequest("an empty batch array"), context: context)
             }
             guard elements.count <= maxBatchSize else {
-                return .single(JSONRPCResponse(
-                    id: .null,
-                    error: .invalidRequest("a batch of \(elements.count) requests exceeds the limit of \(maxBatchSize) requests per batch")
-                ))
+                return refused(
+                    .invalidRequest("a batch of \(elements.count) requests exceeds the limit of \(maxBatchSize) requests per batch"),
+                    context: context
+                )
             }
             var responses: [JSONRPCResponse] = []
             for element in elements {
@@ -184,11 +203,20 @@ public struct JSONRPCDispatcher<Context>: Sendable {
         case .object:
             return respond(to: value, context: context).map { .single($0) } ?? .nothing
         case .null, .bool, .number, .string:
-            return .single(JSONRPCResponse(
-                id: .null,
-                error: .invalidRequest("the body must be a request object or a batch array, got \(describe(value))")
-            ))
+            return refused(.invalidRequest("the body must be a request object or a batch array, got \(describe(value))"), context: context)
         }
+    }
+
+    /// A body refused before dispatch: one error response with id null, shown to the interceptor.
+    private func refused(_ error: JSONRPCError, context: Context) -> Answer {
+        let outcome = intercept(InterceptedCall(method: nil, params: nil, isNotification: false), context: context) { .failure(error) }
+        return .single(JSONRPCResponse(id: .null, outcome: outcome))
+    }
+
+    /// Runs `proceed` through the interceptor, if there is one.
+    private func intercept(_ call: InterceptedCall, context: Context, _ proceed: () -> Result<JSONValue, JSONRPCError>) -> Result<JSONValue, JSONRPCError> {
+        guard let interceptor else { return proceed() }
+        return interceptor(call, context, proceed)
     }
 
     /// Checks and runs one request (a single body or one batch element).
@@ -196,9 +224,11 @@ public struct JSONRPCDispatcher<Context>: Sendable {
     public func respond(to element: JSONValue, context: Context) -> JSONRPCResponse? {
         switch JSONRPCRequest.decodeEnvelope(element) {
         case .invalid(let error, let id):
-            return JSONRPCResponse(id: id, error: error)
+            let call = InterceptedCall(method: nil, params: nil, isNotification: false)
+            return JSONRPCResponse(id: id, outcome: intercept(call, context: context) { .failure(error) })
         case .call(let id, let method, let params):
-            let outcome = run(method: method, rawParams: params, context: context)
+            let call = InterceptedCall(method: method, params: params, isNotification: id == nil)
+            let outcome = intercept(call, context: context) { run(method: method, rawParams: params, context: context) }
             guard let id else { return nil }  // section 4.1: never answer a notification
             return JSONRPCResponse(id: id, outcome: outcome)
         }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Logging
 import QuotaServer
+import StructuredLog
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,6 +38,15 @@ struct QuotadCommand: ParsableCommand {
     @Option(help: "Seconds that released and expired leases are remembered.")
     var retentionSeconds: Int = 3600
 
+    @Option(help: "Log lines on stderr: 'json' (one object per line) or 'text' (logfmt).")
+    var logFormat: String = "text"
+
+    @Option(help: "Least severe level logged: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "Most pools with per-pool metric series (cluster pools first, then by path); 0 for none.")
+    var metricsMaxPools: Int = 1000
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard ["sqlite", "memory"].contains(store) else {
@@ -46,6 +57,13 @@ struct QuotadCommand: ParsableCommand {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1 (got \(maxConnections))") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1 (got \(maxBatch))") }
         guard retentionSeconds >= 0 else { throw ValidationError("--retention-seconds must not be negative (got \(retentionSeconds))") }
+        guard LogFormat(rawValue: logFormat) != nil else {
+            throw ValidationError("--log-format must be 'json' or 'text' (got '\(logFormat)')")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical (got '\(logLevel)')")
+        }
+        guard metricsMaxPools >= 0 else { throw ValidationError("--metrics-max-pools must not be negative (got \(metricsMaxPools))") }
     }
 
     func run() throws {
@@ -59,11 +77,16 @@ struct QuotadCommand: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.maxBatchSize = maxBatch
         configuration.retentionSeconds = Int64(retentionSeconds)
+        configuration.metricsMaxPools = metricsMaxPools
+        let format = LogFormat(rawValue: logFormat) ?? .text
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, level: level) }
+        let logger = Logger(label: "quotad")
         let server: QuotaServer
         do {
-            server = try QuotaServer(configuration: configuration)
+            server = try QuotaServer(configuration: configuration, logger: logger)
         } catch {
-            writeLine("quotad: cannot start: \(error)", to: STDERR_FILENO)
+            logger.critical("cannot start: \(error)", metadata: ["event": "start_failed"])
             throw ExitCode(1)
         }
         writeLine(server.summary, to: STDOUT_FILENO)

@@ -32,7 +32,7 @@ import Testing
             let sent = self.sent
             commit = GroupCommit(
                 service: service, store: store,
-                send: { number, body in sent.replies[number] = body.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] } ?? [:] },
+                send: { number, body, _ in sent.replies[number] = body.flatMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] } ?? [:] },
                 scheduleCommit: { sent.commitRequests += 1 }
             )
         }

@@ -6,6 +6,7 @@ import Darwin
 import EventHTTP
 import JSON
 import JSONRPC
+import Logging
 import QuotaCore
 import QuotaStore
 
@@ -14,41 +15,71 @@ import QuotaStore
 ///
 /// The request path, in order: ``HTTPServer`` reads a request → ``route(_:_:)`` → ``QuotaService``
 /// decides on the in-memory ledger → the reply waits in the ``GroupCommit`` → at the end of the loop
-/// pass ``GroupCommit`` writes every change of the pass in one transaction (fsynced) → the replies go out.
+/// pass ``GroupCommit`` writes every change of the pass in one transaction (fsynced) → the replies go out
+/// → each call is counted in the metrics and logged (``CallRecord``, issue #7).
 public final class QuotaServer {
     let configuration: ServerConfiguration
     let loop: EventLoop
     let store: any LedgerStore
     let service: QuotaService
-    private var http: HTTPServer?
+    var http: HTTPServer?
     private var commitTrigger: EventTrigger?
     private var expiryTimer: EventTimer?
     /// Replies that wait for the current pass's commit.
-    private var groupCommit: GroupCommit<HTTPResponder>?
+    private var groupCommit: GroupCommit<PendingReply>?
+    /// Where the service's events are logged (swift-log).
+    let logger: Logger
+    /// The Prometheus metrics served at /metrics.
+    let metrics: ServerMetrics
+    /// Records every JSON-RPC call of the request being handled.
+    private var recorder: CallRecorder?
+    /// True once the store has loaded and the leases that expired while quotad was down are
+    /// committed; /readyz answers 503 before.
+    private(set) var storeLoaded = false
+    /// True from a failed commit until the store commits again (for the recovery log line).
+    var storeFailing = false
+    /// When quotad started, for the status page.
+    let startedAt: Timestamp
+
+    /// A reply waiting for the group commit, with the records of the calls it answers.
+    struct PendingReply {
+        var responder: HTTPResponder
+        var calls: [CallRecord]
+    }
 
     /// Opens the store, restores the ledger, expires what expired while quotad was down and commits
     /// that, then binds the listening socket.
-    /// - Parameter configuration: the flags.
+    /// - Parameters:
+    ///   - configuration: the flags.
+    ///   - logger: where events go; install the process's handler (`LoggingSystem.bootstrap`) first.
     /// - Throws: ``StoreError`` when the store cannot be opened or read; ``EventHTTPError`` when the
     ///   address cannot be bound.
-    public init(configuration: ServerConfiguration) throws {
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "quotad")) throws {
         self.configuration = configuration
+        self.logger = logger
+        self.metrics = ServerMetrics(maxPools: configuration.metricsMaxPools)
         self.loop = try EventLoop()
         switch configuration.store {
         case .memory: store = MemoryStore()
         case .sqlite(let directory): store = try SQLiteStore(directory: directory)
         }
         let stored = try store.load()
+        let clock = AnchoredClock()
+        startedAt = clock.now()
         service = QuotaService(
-            stored: stored, clock: AnchoredClock(), openRPCDocument: OpenRPCDocument.load(),
+            stored: stored, clock: clock, openRPCDocument: OpenRPCDocument.load(),
             retentionSeconds: configuration.retentionSeconds, maxBatchSize: configuration.maxBatchSize
         )
         // Leases that expired while quotad was down are freed before the first request is served.
         while service.hasDueWork { _ = service.expireDue() }
         if let changes = service.pendingChanges {
+            let started = ContinuousClock.now
             try store.commit(changes)
             service.acknowledgeCommit()
+            committed(CommitReport(changes: changes, priorRevision: stored.revision, duration: .now - started, failure: nil))
         }
+        storeLoaded = true
+        recorder = CallRecorder(service: service)
 
         var httpConfiguration = HTTPServer.Configuration()
         httpConfiguration.host = configuration.host
@@ -61,13 +92,19 @@ public final class QuotaServer {
         }
         commitTrigger = loop.makeTrigger { [unowned self] in self.commit() }
         groupCommit = GroupCommit(
-            service: service, store: store, send: { responder, body in Self.send(responder, body: body) },
+            service: service, store: store,
+            send: { [unowned self] reply, body, failure in
+                Self.send(reply.responder, body: body)
+                self.answered(reply.calls, storeFailure: failure)
+            },
             scheduleCommit: { [unowned self] in self.commitTrigger?.activate() }
         )
+        groupCommit?.onCommit = { [unowned self] report in self.committed(report) }
         expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
         loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
         loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
         scheduleExpiry()
+        logStartup()
     }
 
     /// The port actually bound (useful with port 0).
@@ -87,18 +124,19 @@ public final class QuotaServer {
 
     // MARK: Group commit
 
-    /// Queues or sends a JSON-RPC reply through the group commit.
+    /// Queues or sends a JSON-RPC reply through the group commit, with the records of its calls.
     func reply(_ responder: HTTPResponder, body: [UInt8]?) {
-        groupCommit?.reply(responder, body: body)
+        groupCommit?.reply(PendingReply(responder: responder, calls: recorder?.take() ?? []), body: body)
     }
 
     /// Commits the pass's changes and answers everyone who waited, then re-arms the expiry timer.
     func commit() {
-        if let failure = groupCommit?.commit() {
-            logLine("commit failed, the pass's changes were rolled back and answered -32001: \(failure)")
-        }
+        groupCommit?.commit()
         scheduleExpiry()
     }
+
+    /// True when /readyz answers 200: the store has loaded and its last commit did not fail.
+    var isReady: Bool { storeLoaded && groupCommit?.lastCommitFailed != true }
 
     /// Sends a JSON-RPC reply: 200 with the body, or 204 with none.
     static func send(_ responder: HTTPResponder, body: [UInt8]?) {
@@ -113,24 +151,26 @@ public final class QuotaServer {
 
     /// Expires one slice of due leases and schedules the next sweep: at once when more are due,
     /// else at the next deadline. The changes go through the same group commit.
+    /// The expiries are logged when committed, one line per commit (see ``committed(_:)``).
+    /// After a failed commit with nothing to expire, it probes the store instead.
     func sweep() {
-        let expired = service.expireDue()
-        if !expired.isEmpty {
-            logLine("expired \(expired.count) lease(s) at revision \(service.ledger.revision)")
-        }
+        _ = service.expireDue()
         if service.pendingChanges != nil {
             commitTrigger?.activate()
         } else {
+            if groupCommit?.lastCommitFailed == true, groupCommit?.probe() == true { storeRecovered() }
             scheduleExpiry()
         }
     }
 
-    /// Points the expiry timer at the ledger's next deadline; at least 1 s away after a failed
-    /// commit, so a broken store is retried once a second rather than on every loop pass.
+    /// Points the expiry timer at the ledger's next deadline; after a failed commit, 1 s away, so
+    /// that a broken store is retried (or probed) once a second rather than on every loop pass.
     func scheduleExpiry() {
         guard let timer = expiryTimer else { return }
-        if let seconds = service.secondsUntilNextDeadline {
-            timer.schedule(afterSeconds: min(max(seconds, groupCommit?.lastCommitFailed == true ? 1 : 0), 3600))
+        if groupCommit?.lastCommitFailed == true {
+            timer.schedule(afterSeconds: 1)
+        } else if let seconds = service.secondsUntilNextDeadline {
+            timer.schedule(afterSeconds: min(seconds, 3600))
         } else {
             timer.cancel()
         }
@@ -140,11 +180,5 @@ public final class QuotaServer {
 
     static func sendJSON(_ responder: HTTPResponder, status: Int, body: [UInt8], headers: [(name: String, value: String)] = []) {
         responder.send(status: status, headers: [(name: "Content-Type", value: "application/json")] + headers, body: body)
-    }
-
-    /// Writes one line to standard error.
-    func logLine(_ text: String) {
-        let line = Array("quotad: \(text)\n".utf8)
-        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }

@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchSize: Int = 1000
     /// Seconds released and expired leases are remembered.
     public var retentionSeconds: Int64 = 3600
+    /// The most pools with per-pool metric series (`quota_pool_*`); cluster pools are kept first,
+    /// then by path. 0 turns per-pool series off (issue #7).
+    public var metricsMaxPools: Int = 1000
 
     public init() {}
 }

@@ -1,0 +1,102 @@
+import JSON
+import JSONRPC
+
+/// What one JSON-RPC call did, for its metrics and its log line: read generically from the call's
+/// params, its result or error, and the ledger's revision around it (issue #7), so that methods
+/// added later are instrumented without touching their bodies.
+struct CallRecord: Sendable {
+    /// The method as a metric label: a registered name, `unknown` for any other name (clients
+    /// choose names, so they must not choose label values), `invalid` for a refused request.
+    var method: String
+    /// The JSON-RPC outcome code: 0 for a result, else the error's code. Replaced by -32001 when
+    /// the commit the reply waited for failed.
+    var code: Int
+    /// True when the call changed the ledger (the global revision moved).
+    var changed: Bool
+    var isNotification: Bool
+    /// When the call started, on the monotonic clock.
+    var started: ContinuousClock.Instant
+    /// The pool, lease, holder and `labels.vmName` of the call: from the result's lease when there
+    /// is one, else from the params; truncated to ``maxFieldLength`` characters.
+    var pool: String?
+    var lease: String?
+    var holder: String?
+    var vmName: String?
+    /// The revision the result reports.
+    var revision: Int64?
+    /// The error's message, for failures.
+    var errorMessage: String?
+    /// A 1002 InsufficientHeadroom error's data: the pool that lacks room and, per resource, the
+    /// amounts requested, available and short.
+    var denial: Denial?
+    /// How many leases a `reconcile` (or any result with a `released` array) ended.
+    var releasedCount: Int?
+
+    /// The data of a 1002 error.
+    struct Denial: Sendable {
+        var pool: String
+        var shortfall: [(resource: String, requested: String, available: String, shortfall: String)]
+    }
+
+    /// The most characters of a client-sent string kept in a record.
+    static let maxFieldLength = 256
+
+    /// Reads a call and its outcome.
+    /// - Parameters:
+    ///   - call: what the dispatcher was asked.
+    ///   - outcome: the handler's result or error.
+    ///   - knownMethods: the registered method names.
+    ///   - changed: whether the ledger's revision moved during the call.
+    ///   - started: when the call started.
+    init(
+        call: JSONRPCDispatcher<CallContext>.InterceptedCall, outcome: Result<JSONValue, JSONRPCError>,
+        knownMethods: Set<String>, changed: Bool, started: ContinuousClock.Instant
+    ) {
+        if let name = call.method {
+            method = knownMethods.contains(name) ? name : "unknown"
+        } else {
+            method = "invalid"
+        }
+        isNotification = call.isNotification
+        self.changed = changed
+        self.started = started
+        let params = call.params
+        pool = Self.text(params?["pool"])
+        lease = Self.text(params?["lease"])
+        holder = Self.text(params?["holder"])
+        vmName = Self.text(params?["labels"]?["vmName"]) ?? Self.text(params?["vmName"])
+        switch outcome {
+        case .success(let result):
+            code = 0
+            if let leaseObject = result["lease"], case .object = leaseObject {
+                lease = Self.text(leaseObject["id"]) ?? lease
+                pool = Self.text(leaseObject["pool"]) ?? pool
+                holder = Self.text(leaseObject["holder"]) ?? holder
+                vmName = Self.text(leaseObject["labels"]?["vmName"]) ?? vmName
+            } else if pool == nil, let name = Self.text(result["pool"]?["name"]) {
+                pool = name
+            }
+            revision = result["revision"]?.int64Value
+            releasedCount = result["released"]?.arrayValue?.count
+        case .failure(let error):
+            code = error.code
+            errorMessage = String(error.message.prefix(Self.maxFieldLength * 4))
+            if error.code == 1002, let data = error.data, let short = Self.text(data["pool"]) {
+                var rows: [(resource: String, requested: String, available: String, shortfall: String)] = []
+                for member in data["shortfall"]?.objectValue?.members ?? [] {
+                    rows.append((
+                        member.key, Self.text(data["requested"]?[member.key]) ?? "?",
+                        Self.text(data["available"]?[member.key]) ?? "?", Self.text(member.value) ?? "?"
+                    ))
+                }
+                denial = Denial(pool: short, shortfall: rows)
+            }
+        }
+    }
+
+    /// A string member, truncated; nil when absent or not a string.
+    static func text(_ value: JSONValue?) -> String? {
+        guard let string = value?.stringValue else { return nil }
+        return string.count > maxFieldLength ? String(string.prefix(maxFieldLength)) + "…" : string
+    }
+}
