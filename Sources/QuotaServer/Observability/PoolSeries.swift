@@ -24,9 +24,12 @@ struct PoolSeries {
     /// Sets every gauge from the pool's view; resources no longer in the view lose their series.
     mutating func update(_ view: PoolView, registry: PrometheusCollectorRegistry) {
         activeLeases.set(view.activeLeases)
-        // reserved covers resources held here even when capacity does not limit them.
+        // reserved has a series (0 when nothing is held) for every limited resource, and for
+        // resources held here that capacity does not limit.
+        var held = view.reserved
+        for resource in view.capacity.amounts.keys where held[resource] == nil { held[resource] = .zero }
         Self.sync(&capacity, view.capacity, Self.capacityName, pool, registry)
-        Self.sync(&reserved, view.reserved, Self.reservedName, pool, registry)
+        Self.sync(&reserved, held, Self.reservedName, pool, registry)
         Self.sync(&available, view.available, Self.availableName, pool, registry)
     }
 
