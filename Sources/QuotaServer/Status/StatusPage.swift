@@ -11,8 +11,8 @@ import QuotaCore
 /// across refreshes: `?pool=c1&pp=2&lp=3`.
 struct StatusPage {
     static let refreshSeconds = 5
-    static let poolsPerPage = 50
-    static let leasesPerPage = 100
+    static let poolsPerPage = 20
+    static let leasesPerPage = 50
     /// Most clusters listed in the index at the top.
     static let maxClustersInIndex = 100
 
@@ -151,7 +151,7 @@ struct StatusPage {
         let slice = pools.dropFirst((page - 1) * Self.poolsPerPage).prefix(Self.poolsPerPage)
         var html = "<section id=\"pools\"><h2>Pools\(filter.map { " under " + HTML.escape($0.rawValue) } ?? "") <small>(\(pools.count))</small></h2>\n"
         html += pager(page: page, pages: pages, count: pools.count, noun: "pools") { link(poolPage: $0) }
-        html += "<table class=\"pools\"><thead><tr><th>pool</th><th>leases</th><th>reserved / capacity</th><th>effective / base</th></tr></thead><tbody>\n"
+        html += "<table class=\"pools\"><thead><tr><th>pool</th><th>leases</th><th>reserved / capacity</th><th>effective = base + reserved</th></tr></thead><tbody>\n"
         if let first = slice.first, first.depth > 1, page > 1 {
             html += "<tr class=\"context\"><td colspan=\"4\">… continued under \(HTML.escape(first.parent?.rawValue ?? ""))</td></tr>\n"
         }
@@ -222,7 +222,7 @@ struct StatusPage {
             let left = lease.expiresAt.nanosecondsSinceEpoch - now.nanosecondsSinceEpoch
             html += "<tr class=\"lease\"><td class=\"vm\">\(HTML.escape(lease.labels["vmName"] ?? "—"))</td>"
             html += "<td>\(HTML.escape(lease.holder.isEmpty ? "—" : lease.holder))</td>"
-            html += "<td><a href=\"\(link(pool: .some(lease.pool)))\">\(HTML.escape(lease.pool.rawValue))</a></td>"
+            html += "<td class=\"nowrap\"><a href=\"\(link(pool: .some(lease.pool)))\">\(HTML.escape(lease.pool.rawValue))</a></td>"
             html += "<td>\(HTML.escape(resources))</td>"
             html += "<td class=\"left\(left < 60_000_000_000 ? " bad" : "")\">\(left > 0 ? Self.duration(nanoseconds: left) : "due")</td>"
             html += "<td class=\"id\">\(HTML.escape(lease.id.rawValue))</td></tr>\n"
@@ -262,7 +262,7 @@ struct StatusPage {
         .bar span{display:block;height:100%;background:#3b82c4}.bar.high span{background:#d9902f}.bar.over span{background:#c43b3b}
         .bar.base{background:repeating-linear-gradient(45deg,#b6d7a8,#b6d7a8 4px,#cfe6c4 4px,#cfe6c4 8px)}.bar.base span{background:#5b9a49}
         .num{font-variant-numeric:tabular-nums}.count,.left{font-variant-numeric:tabular-nums;white-space:nowrap}
-        .labels{font-weight:normal;font-size:.85em;color:#667}.id{font-family:ui-monospace,monospace;font-size:.85em;color:#556}
+        .labels{font-weight:normal;font-size:.85em;color:#667}.id{font-family:ui-monospace,monospace;font-size:.85em;color:#556;white-space:nowrap}.nowrap{white-space:nowrap}
         .ok{color:#217a3c;font-weight:600}.bad{color:#b42323;font-weight:600}.pager{margin:.3em 0}
         tr.context td{color:#667;font-style:italic}nav{margin:.6em 0}
         """
