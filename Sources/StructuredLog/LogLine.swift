@@ -116,12 +116,14 @@ public enum LogLine {
     /// RFC 3339 in UTC with milliseconds: `2026-11-29T14:13:59.123Z`.
     /// - Parameter nanosecondsSinceEpoch: nanoseconds since 1970-01-01T00:00:00Z.
     public static func timestamp(_ nanosecondsSinceEpoch: Int64) -> String {
-        var seconds = time_t(nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000_000).quotient)
-        var millis = Int((nanosecondsSinceEpoch % 1_000_000_000) / 1_000_000)
-        if millis < 0 {
-            millis += 1000
-            seconds -= 1
+        // Floor division, so that times before the epoch count down from the second before.
+        var (whole, nanos) = nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000_000)
+        if nanos < 0 {
+            whole -= 1
+            nanos += 1_000_000_000
         }
+        var seconds = time_t(whole)
+        let millis = Int(nanos / 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func pad(_ value: Int32, _ width: Int) -> String {

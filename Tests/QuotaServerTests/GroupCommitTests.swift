@@ -97,6 +97,35 @@ import Testing
         #expect(h.service.ledger.view(of: try PoolPath("c1"))?.activeLeases == 1)
     }
 
+    /// Readiness (issue #7): a failed commit is reported and stays failed until a commit or an
+    /// empty probe transaction succeeds, so /readyz recovers without a client's write.
+    @Test func failedCommitIsReportedAndProbedUntilTheStoreWorks() throws {
+        let h = Harness()
+        var reports: [CommitReport] = []
+        h.commit.onCommit = { reports.append($0) }
+        try h.call(1, "setPool", Self.pool)
+        h.commit.commit()
+        #expect(reports.count == 1 && reports[0].failure == nil && reports[0].changeCount == 1)
+
+        h.store.failing = true
+        try h.call(2, "reserve", Self.reserve(1))
+        h.commit.commit()
+        #expect(reports.count == 2 && reports[1].failure != nil && reports[1].transitions.granted == 1)
+        #expect(h.commit.lastCommitFailed)
+        // A pass with nothing to write does not clear the failure.
+        try h.call(3, "inspect", [:])
+        h.commit.commit()
+        #expect(h.commit.lastCommitFailed)
+        #expect(h.commit.probe() == false)
+        #expect(h.store.commits.count == 1)
+
+        h.store.failing = false
+        #expect(h.commit.probe() == true)
+        #expect(!h.commit.lastCommitFailed)
+        #expect(h.store.commits.last?.isEmpty == true && h.store.commits.last?.revision == 1, "the probe writes only the unchanged revision")
+        #expect(reports.count == 2, "a probe is not a commit of changes")
+    }
+
     @Test func failureBodyKeepsEveryIDOfABatch() throws {
         let batch = Array(#"[{"jsonrpc":"2.0","result":{"a":1},"id":"x"},{"jsonrpc":"2.0","result":2,"id":7}]"#.utf8)
         let replaced = GroupCommit<Int>.storeFailureBody(replacing: batch, detail: "disk full")
