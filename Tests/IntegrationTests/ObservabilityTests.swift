@@ -11,6 +11,7 @@ struct ObservabilityTests {
     static let leaseA = "0a000000-0000-4000-8000-00000000000a"
     static let leaseB = "0b000000-0000-4000-8000-00000000000b"
     static let leaseC = "0c000000-0000-4000-8000-00000000000c"
+    static let leaseD = "0d000000-0000-4000-8000-00000000000d"
 
     /// One sample of a scrape.
     struct Sample {
@@ -61,7 +62,7 @@ struct ObservabilityTests {
         let client = server.client
         _ = try client.result("setPool", ["pool": "c1", "capacity": ["limits.cpu": "4", "limits.memory": "8Gi"]])
         _ = try client.result("setPool", ["pool": "c1/ns1", "capacity": ["limits.cpu": "2", "limits.memory": "4Gi"], "base": ["limits.cpu": "3"]])
-        _ = try client.result("reserve", Self.reserve(Self.leaseA, cpu: "500m", memory: "1Gi", ttl: 1, vmName: "vm-a"))
+        _ = try client.result("reserve", Self.reserve(Self.leaseA, cpu: "500m", memory: "1Gi", ttl: 600, vmName: "vm-a"))
         _ = try client.result("reserve", Self.reserve(Self.leaseB, cpu: "1", memory: "512Mi", ttl: 600, vmName: "vm-b"))
 
         // While A and B are active: exact base units, the ancestor charged too.
@@ -78,8 +79,9 @@ struct ObservabilityTests {
         let denied = try client.error("reserve", Self.reserve(Self.leaseC, cpu: "2", memory: "1Gi", ttl: 600, vmName: "vm-c"))
         #expect(denied["code"] as? Int == 1002)
         _ = try client.result("release", ["lease": Self.leaseB])
+        _ = try client.result("reserve", Self.reserve(Self.leaseD, cpu: "250m", memory: "1Gi", ttl: 1, vmName: "vm-d"))
 
-        // A expires on its own (TTL 1 s): wait for the sweep, at most 15 s.
+        // D expires on its own (TTL 1 s): wait for the sweep, at most 15 s.
         let deadline = Date().addingTimeInterval(15)
         repeat {
             samples = try Self.scrape(client)
@@ -87,20 +89,21 @@ struct ObservabilityTests {
             Thread.sleep(forTimeInterval: 0.2)
         } while Date() < deadline
         #expect(Self.value(samples, "quota_leases_expired_total") == 1)
-        #expect(Self.value(samples, "quota_leases_granted_total") == 2)
+        #expect(Self.value(samples, "quota_leases_granted_total") == 3)
         #expect(Self.value(samples, "quota_leases_released_total") == 1)
         #expect(Self.value(samples, "quota_leases_denied_total", ["reason": "insufficient_headroom"]) == 1)
-        #expect(Self.value(samples, "quota_rpc_requests_total", ["method": "reserve", "code": "0"]) == 2)
+        #expect(Self.value(samples, "quota_rpc_requests_total", ["method": "reserve", "code": "0"]) == 3)
         #expect(Self.value(samples, "quota_rpc_requests_total", ["method": "reserve", "code": "1002"]) == 1)
         #expect(Self.value(samples, "quota_rpc_requests_total", ["method": "release", "code": "0"]) == 1)
         #expect(Self.value(samples, "quota_rpc_requests_total", ["method": "setPool", "code": "0"]) == 2)
-        #expect(Self.value(samples, "quota_rpc_request_duration_seconds_count", ["method": "reserve"]) == 3)
-        #expect(Self.value(samples, "quota_rpc_request_duration_seconds_bucket", ["method": "reserve", "le": "+Inf"]) == 3)
-        #expect(Self.value(samples, "quota_pool_reserved", ["pool": "c1/ns1", "resource": "limits.cpu"]) == 0)
-        #expect(Self.value(samples, "quota_pool_available", ["pool": "c1", "resource": "limits.cpu"]) == 4)
-        #expect(Self.value(samples, "quota_pool_active_leases", ["pool": "c1"]) == 0)
-        // Changes of setPool ×2, reserve ×2, release, expiry: at least one commit, 6 changes in all.
-        #expect(Self.value(samples, "quota_store_commit_batch_size_sum") == 6)
+        #expect(Self.value(samples, "quota_rpc_request_duration_seconds_count", ["method": "reserve"]) == 4)
+        #expect(Self.value(samples, "quota_rpc_request_duration_seconds_bucket", ["method": "reserve", "le": "+Inf"]) == 4)
+        // A is still active.
+        #expect(Self.value(samples, "quota_pool_reserved", ["pool": "c1/ns1", "resource": "limits.cpu"]) == 0.5)
+        #expect(Self.value(samples, "quota_pool_available", ["pool": "c1", "resource": "limits.cpu"]) == 3.5)
+        #expect(Self.value(samples, "quota_pool_active_leases", ["pool": "c1"]) == 1)
+        // Changes of setPool ×2, reserve ×3, release, expiry: 7 changes in all.
+        #expect(Self.value(samples, "quota_store_commit_batch_size_sum") == 7)
         #expect((Self.value(samples, "quota_store_commit_duration_seconds_count") ?? 0) >= 1)
         #expect((Self.value(samples, "quota_http_connections") ?? 0) >= 1, "the scrape's own connection is open")
         #expect(Self.value(samples, "quota_ready") == 1)

@@ -42,7 +42,7 @@ extension QuotaServer {
             responder.send(status: 200, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: body)
         case "/":
             guard Self.allowGet(request, responder) else { return }
-            let page = StatusPage(query: request.query, ledger: service.ledger, now: service.clock.now(), startedAt: startedAt, isReady: isReady, version: Self.version)
+            let page = StatusPage(query: request.query, ledger: service.ledger, now: service.clock.now(), startedAt: startedAt, isReady: isReady, version: version)
             responder.send(status: 200, headers: StatusPage.headers, body: Array(page.render().utf8))
         default:
             Self.sendError(responder, status: 404, "no route for \(request.path); JSON-RPC is served at POST /rpc")

@@ -9,7 +9,7 @@ extension QuotaServer {
     func logStartup() {
         logger.info("quotad started", metadata: [
             "event": "start",
-            "version": .string(Self.version),
+            "version": .string(version),
             "store": .string(store.description),
             "listen": .string("\(configuration.host):\(boundPort)"),
             "revision": .stringConvertible(service.ledger.revision),
@@ -25,7 +25,7 @@ extension QuotaServer {
     }
 
     /// quotad's version: the OpenRPC document's `info.version`.
-    static var version: String { OpenRPCDocument.load()["info"]?["version"]?.stringValue ?? "unknown" }
+    var version: String { service.openRPCDocument["info"]?["version"]?.stringValue ?? "unknown" }
 
     /// A group commit happened: metrics, the expiry line, and failure or recovery lines.
     func committed(_ report: CommitReport) {
