@@ -23,6 +23,11 @@ let package = Package(
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
         ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
 
         // Pure quota decisions: Quantity, ResourceList, pools, leases, the ledger. No I/O.
         .target(
@@ -40,7 +45,7 @@ let package = Package(
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
-            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP"],
+            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP", "CCrypto"],
             resources: [.copy("Resources/openrpc.json")]
         ),
         // Thin executable: flags, then QuotaServer.
