@@ -65,7 +65,7 @@ public enum QuotaError: Error, Sendable, Equatable {
         case .revisionMismatch(let id, let expected, let actual):
             "RevisionMismatch: lease \(id) is at revision \(actual), not the expected \(expected)"
         case .leaseNameNotFound(let pool, let vmName):
-            "LeaseNotFound: no active lease for vmName \(String(reflecting: vmName)) in pool \(String(reflecting: pool.rawValue))"
+            "LeaseNotFound: no lease for vmName \(String(reflecting: vmName)) active in pool \(String(reflecting: pool.rawValue))"
         case .ambiguous(let pool, let vmName, let leases):
             "Ambiguous: \(leases.count) active leases for vmName \(String(reflecting: vmName)) in pool \(String(reflecting: pool.rawValue)); name one by its id"
         }

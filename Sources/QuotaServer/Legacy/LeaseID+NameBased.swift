@@ -11,10 +11,12 @@ extension LeaseID {
     /// A name-based UUID, version 5 (SHA-1), RFC 9562 section 5.5: the same name always gives the
     /// same id. quotad derives the lease id of a legacy name-keyed migration from
     /// `"<pool>/<vmName>"` when the VMI's UID is unknown (issue #5).
-    /// - Parameter name: the name, hashed as its UTF-8 bytes after ``legacyNamespace``.
+    /// - Parameters:
+    ///   - namespace: the namespace UUID's 16 bytes; quotad's own, ``legacyNamespace``, by default.
+    ///   - name: the name, hashed as its UTF-8 bytes after the namespace.
     /// - Returns: the lease id.
-    static func nameBased(_ name: String) -> LeaseID {
-        let input = legacyNamespace + Array(name.utf8)
+    static func nameBased(namespace: [UInt8] = legacyNamespace, _ name: String) -> LeaseID {
+        let input = namespace + Array(name.utf8)
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         let ok = input.withUnsafeBytes { bytes in

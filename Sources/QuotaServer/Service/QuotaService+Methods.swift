@@ -82,12 +82,13 @@ extension QuotaService {
     func release(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
         let now = clock.now()
         let id: LeaseID?
-        if params.contains("lease") {
-            id = try params.leaseID()
-        } else {
+        if params.contains("pool") || params.contains("vmName") {
             let pool = try params.poolPath()
             let vmName = try params.vmName()
             id = try core { () throws(QuotaError) in try ledger.activeLease(in: pool, vmName: vmName, now: now)?.id }
+        } else {
+            guard params.contains("lease") else { throw .invalidParams(field: "lease", reason: "required, or pool and vmName in its place") }
+            id = try params.leaseID()
         }
         let expectedRevision = try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         try params.rejectUnknown()
@@ -147,7 +148,7 @@ extension QuotaService {
             guard let lease = ledger.leases[id] else { throw QuotaError.leaseNotFound(id).jsonRPCError }
             return ["lease": shown(lease).json, "revision": ledger.revision.json]
         }
-        if params.contains("pool") {
+        if params.contains("pool") || params.contains("vmName") {
             let path = try params.poolPath()
             if params.contains("vmName") {
                 let vmName = try params.vmName()
