@@ -59,6 +59,7 @@ let package = Package(
             name: "quotad",
             dependencies: [
                 "QuotaServer",
+                "QuotaAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
