@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
-        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "TestSupport"]),
+        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "TestSupport"]),
     ]
 )
