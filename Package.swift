@@ -17,7 +17,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibevent",
             pkgConfig: "libevent",
-            providers: [.apt(["libevent-dev"])]
+            providers: [.apt(["libevent-dev", "libssl-dev"])]
         ),
         .systemLibrary(
             name: "CSQLite",

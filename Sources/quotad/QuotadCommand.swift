@@ -40,6 +40,15 @@ struct QuotadCommand: ParsableCommand {
     @Option(help: "Tokens file (YAML or JSON) of principals with roles, pool scopes and token SHA-256s; SIGHUP reloads it.")
     var tokens: String?
 
+    @Option(help: "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Require client certificates signed by this PEM CA (mutual TLS); the certificate's CN or a DNS SAN names the principal.")
+    var tlsClientCa: String?
+
     @Flag(help: "Serve a non-loopback address without --tokens (anyone who can connect may change every pool).")
     var insecureAllowUnauthenticated = false
 
@@ -52,6 +61,8 @@ struct QuotadCommand: ParsableCommand {
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second (got \(idleTimeout))") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1 (got \(maxConnections))") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1 (got \(maxBatch))") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tlsClientCa == nil || tlsCert != nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
         guard retentionSeconds >= 0 else { throw ValidationError("--retention-seconds must not be negative (got \(retentionSeconds))") }
     }
 
@@ -68,6 +79,9 @@ struct QuotadCommand: ParsableCommand {
         configuration.retentionSeconds = Int64(retentionSeconds)
         configuration.tokensFile = tokens
         configuration.allowUnauthenticated = insecureAllowUnauthenticated
+        configuration.tlsCertificate = tlsCert
+        configuration.tlsKey = tlsKey
+        configuration.tlsClientCA = tlsClientCa
         if let tokens, TokensFile.isReadableByOthers(path: tokens) {
             writeLine("quotad: warning: tokens file \(tokens) is readable by its group or others; chmod 600 it", to: STDERR_FILENO)
         }

@@ -33,8 +33,10 @@ extension QuotaServer {
         }
     }
 
-    /// The caller of a request, or nil after answering 401 (issue #6). Without `--tokens`, every
-    /// request is let in with no principal. The token never reaches a log or a reply.
+    /// The caller of a request, or nil after answering 401 (issue #6): the principal of its bearer
+    /// token, else (mutual TLS) the principal its client certificate's CN or a DNS SAN names.
+    /// Without `--tokens`, every request is let in with no principal. The token never reaches a
+    /// log or a reply.
     /// - Returns: the call context, or nil when the request was answered 401 with
     ///   `WWW-Authenticate: Bearer` (RFC 6750 section 3) and a JSON-RPC error -32002, id null.
     func authenticate(_ request: HTTPRequest, _ responder: HTTPResponder) -> CallContext? {
@@ -47,6 +49,9 @@ extension QuotaServer {
             }
             challenge = #"Bearer realm="quotad", error="invalid_token""#
             reason = "the bearer token is not known"
+        } else if let principal = authenticator.principal(certificateNames: request.peerCertificateNames) {
+            // Mutual TLS: the verified client certificate names the principal.
+            return CallContext(principal: principal)
         } else {
             challenge = #"Bearer realm="quotad""#
             reason = "send Authorization: Bearer <token>"

@@ -66,6 +66,9 @@ public final class QuotaServer {
         httpConfiguration.maxBodyBytes = configuration.maxBodyBytes
         httpConfiguration.idleTimeoutSeconds = configuration.idleTimeoutSeconds
         httpConfiguration.maxConnections = configuration.maxConnections
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            httpConfiguration.tls = try TLSContext(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCA)
+        }
         http = try HTTPServer(loop: loop, configuration: httpConfiguration) { [unowned self] request, responder in
             self.route(request, responder)
         }
@@ -86,7 +89,7 @@ public final class QuotaServer {
 
     /// A one-line summary for the start-up log.
     public var summary: String {
-        "quotad listening on http://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
+        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
     /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.

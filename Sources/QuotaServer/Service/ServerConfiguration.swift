@@ -29,6 +29,12 @@ public struct ServerConfiguration: Sendable {
     /// Serve without authentication on a non-loopback address (`--insecure-allow-unauthenticated`).
     public var allowUnauthenticated = false
 
+    /// HTTPS: PEM certificate chain and key; both or neither.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// PEM CA that client certificates must chain to (mutual TLS); needs the certificate and key.
+    public var tlsClientCA: String?
+
     /// True when `host` is a loopback address: `localhost`, `::1` or 127.0.0.0/8.
     public var listensOnLoopback: Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")

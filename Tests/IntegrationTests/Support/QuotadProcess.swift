@@ -68,7 +68,7 @@ final class QuotadProcess {
             let count = read(descriptor, &buffer, buffer.count)
             if count <= 0 { break }
             text += String(decoding: buffer[0..<count], as: UTF8.self)
-            if let range = text.range(of: "listening on http://") {
+            if let range = text.range(of: "listening on ").flatMap({ text.range(of: "://", range: $0.upperBound..<text.endIndex) }) {
                 let rest = text[range.upperBound...]
                 if let end = rest.firstIndex(of: " "), let colon = rest[..<end].lastIndex(of: ":"),
                    let port = Int(rest[rest.index(after: colon)..<end]) {
