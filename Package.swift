@@ -26,6 +26,11 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -47,7 +52,7 @@ let package = Package(
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
-            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP"],
+            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP", "CCrypto"],
             resources: [.copy("Resources/openrpc.json")]
         ),
         // Thin executable: flags, then QuotaServer.

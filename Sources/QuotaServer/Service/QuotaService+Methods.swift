@@ -13,6 +13,7 @@ extension QuotaService {
         dispatcher.register("renew") { [unowned self] params, _ throws(JSONRPCError) in try self.renew(&params) }
         dispatcher.register("reconcile") { [unowned self] params, _ throws(JSONRPCError) in try self.reconcile(&params) }
         dispatcher.register("inspect") { [unowned self] params, _ throws(JSONRPCError) in try self.inspect(&params) }
+        dispatcher.register("importAnnotations") { [unowned self] params, _ throws(JSONRPCError) in try self.importAnnotations(&params) }
         dispatcher.register("rpc.discover") { [unowned self] params, _ throws(JSONRPCError) in
             try params.rejectUnknown()
             return self.openRPCDocument
@@ -75,12 +76,25 @@ extension QuotaService {
         ]
     }
 
-    /// `release {lease, expectedRevision?}` → `{released, state, lease | null, pool | null, revision}`.
+    /// `release {lease, expectedRevision?}` or `release {pool, vmName, expectedRevision?}` →
+    /// `{released, state, lease | null, pool | null, revision}`. By name, 1009 when the name is
+    /// ambiguous; no active lease of that name answers like an unknown id.
     func release(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
-        let id = try params.leaseID()
+        let now = clock.now()
+        let id: LeaseID?
+        if params.contains("pool") || params.contains("vmName") {
+            let pool = try params.poolPath()
+            let vmName = try params.vmName()
+            id = try core { () throws(QuotaError) in try ledger.activeLease(in: pool, vmName: vmName, now: now)?.id }
+        } else {
+            guard params.contains("lease") else { throw .invalidParams(field: "lease", reason: "required, or pool and vmName in its place") }
+            id = try params.leaseID()
+        }
         let expectedRevision = try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         try params.rejectUnknown()
-        let now = clock.now()
+        guard let id else {
+            return ["released": false, "state": "unknown", "lease": .null, "pool": .null, "revision": ledger.revision.json]
+        }
         let outcome = try core { () throws(QuotaError) in
             if let expectedRevision { return try ledger.release(id, expectedRevision: expectedRevision, now: now) }
             return ledger.release(id, now: now)
@@ -124,30 +138,132 @@ extension QuotaService {
         return ["released": .array(released.map(\.json)), "revision": ledger.revision.json]
     }
 
-    /// `inspect {}` → `{pools, revision}`; `inspect {pool, includeLeases?}` → `{pool, leases?, revision}`;
-    /// `inspect {lease}` → `{lease, revision}`.
+    /// `inspect {labelSelector?}` → `{pools, totals, revision}`;
+    /// `inspect {pool, includeLeases?}` → `{pool, children, leases?, revision}`;
+    /// `inspect {pool, vmName}` and `inspect {lease}` → `{lease, revision}`.
     func inspect(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
         if params.contains("lease") {
             let id = try params.leaseID()
             try params.rejectUnknown()
             guard let lease = ledger.leases[id] else { throw QuotaError.leaseNotFound(id).jsonRPCError }
-            var shown = lease
-            if shown.state == .active && shown.expiresAt <= clock.now() { shown.state = .expired }
-            return ["lease": shown.json, "revision": ledger.revision.json]
+            return ["lease": shown(lease).json, "revision": ledger.revision.json]
         }
-        if params.contains("pool") {
+        if params.contains("pool") || params.contains("vmName") {
             let path = try params.poolPath()
+            if params.contains("vmName") {
+                let vmName = try params.vmName()
+                try params.rejectUnknown()
+                let now = clock.now()
+                let lease = try core { () throws(QuotaError) in
+                    guard ledger.pools[path] != nil else { throw .poolNotFound(path) }
+                    guard let lease = try ledger.activeLease(in: path, vmName: vmName, now: now) else {
+                        throw .leaseNameNotFound(pool: path, vmName: vmName)
+                    }
+                    return lease
+                }
+                return ["lease": lease.json, "revision": ledger.revision.json]
+            }
             let includeLeases = try params.optionalBool("includeLeases") ?? false
             try params.rejectUnknown()
             guard let view = ledger.view(of: path) else { throw QuotaError.poolNotFound(path).jsonRPCError }
-            var result: JSONObject = ["pool": view.json]
+            var result: JSONObject = ["pool": view.json, "children": .array(ledger.childViews(of: path).map(\.json))]
             if includeLeases {
                 result.append("leases", .array(ledger.activeLeases(chargedTo: path).map(\.json)))
             }
             result.append("revision", ledger.revision.json)
             return .object(result)
         }
+        let selector = try params.labelSelector()
         try params.rejectUnknown()
-        return ["pools": .array(ledger.allViews().map(\.json)), "revision": ledger.revision.json]
+        let views = ledger.views(matching: selector)
+        let totals = try core { () throws(QuotaError) in try PoolTotals.summing(views) }
+        return ["pools": .array(views.map(\.json)), "totals": totals.json, "revision": ledger.revision.json]
+    }
+
+    /// A lease as `inspect` shows it: active but past its deadline reads as expired, even before
+    /// the sweep has run.
+    private func shown(_ lease: Lease) -> Lease {
+        var shown = lease
+        if shown.state == .active && shown.expiresAt <= clock.now() { shown.state = .expired }
+        return shown
+    }
+
+    /// `importAnnotations {pool, annotations, vmis?, holder?, ttlSeconds?}` →
+    /// `{imported, existing, ignored, pool, revision}`: legacy Harvester migration annotations of a
+    /// ResourceQuota become active leases (issue #5). Annotations that are not migration entries are
+    /// listed in `ignored`.
+    func importAnnotations(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+        let pool = try params.poolPath()
+        let annotations = try params.object("annotations")
+        if annotations.count > Self.maxAnnotations {
+            throw .invalidParams(field: "annotations", reason: "has \(annotations.count) entries; at most \(Self.maxAnnotations) are allowed")
+        }
+        var vmis: [String: LeaseID] = [:]
+        for (name, value) in (try params.optionalObject("vmis"))?.members ?? [] {
+            let field = "vmis[\(String(reflecting: name))]"
+            guard case .string(let text) = value, let id = try? LeaseID(text) else {
+                throw .invalidParams(field: field, reason: "must be the VMI's metadata.uid, a UUID in RFC 4122 text form (got \(value.errorDescription))")
+            }
+            vmis[name] = id
+        }
+        let holder = try params.optionalString("holder") ?? ""
+        let ttlSeconds = try params.optionalInteger("ttlSeconds", in: Ledger.ttlRange) ?? Ledger.defaultTTLSeconds
+        try params.rejectUnknown()
+
+        var entries: [LegacyMigration.Entry] = []
+        var ignored: [JSONValue] = []
+        for (key, value) in annotations.members {
+            let field = "annotations[\(String(reflecting: key))]"
+            let parsed: LegacyAnnotationKey?
+            do {
+                parsed = try LegacyAnnotationKey(key)
+            } catch {
+                throw .invalidParams(field: field, reason: error.reason)
+            }
+            guard let parsed else {
+                ignored.append(.string(key))
+                continue
+            }
+            entries.append(LegacyMigration.Entry(annotation: key, key: parsed, resources: try Self.annotationResources(value, field: field)))
+        }
+        let now = clock.now()
+        let outcome = try core { () throws(QuotaError) in
+            let migrations = try LegacyMigration.merging(entries, vmis: vmis) { vmName in
+                LeaseID.nameBased("\(pool.rawValue)/\(vmName)")
+            }
+            return try ledger.importMigrations(migrations, into: pool, holder: holder, ttlSeconds: ttlSeconds, now: now)
+        }
+        return [
+            "imported": .array(outcome.imported.map(\.json)),
+            "existing": .array(outcome.existing.map { shown($0).json }),
+            "ignored": .array(ignored),
+            "pool": outcome.pool.json,
+            "revision": ledger.revision.json,
+        ]
+    }
+
+    /// The most annotations one `importAnnotations` call may carry.
+    static let maxAnnotations = 4096
+
+    /// Reads a legacy annotation's value: a string holding a ResourceList as JSON,
+    /// `{"limits.cpu":"1","limits.memory":"1456469952"}`.
+    /// - Throws: -32602 naming `field` when it is not a string, not JSON, not an object, or has a bad entry.
+    private static func annotationResources(_ value: JSONValue, field: String) throws(JSONRPCError) -> ResourceList {
+        guard case .string(let text) = value else {
+            throw .invalidParams(field: field, reason: "must be a string holding a ResourceList as JSON (got \(value.errorDescription))")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = try JSONReader.parse(text, maxDepth: 4)
+        } catch {
+            throw .invalidParams(field: field, reason: "is not JSON: \(error)")
+        }
+        guard case .object(let object) = parsed else {
+            throw .invalidParams(field: field, reason: "must hold a JSON object of quantities (got \(parsed.errorDescription))")
+        }
+        if let duplicate = object.duplicateKey {
+            throw .invalidParams(field: field, reason: "names \(String(reflecting: duplicate)) twice")
+        }
+        return try Params.resourceList(from: object, field: field)
     }
 }
