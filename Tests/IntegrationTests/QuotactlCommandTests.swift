@@ -57,7 +57,7 @@ struct QuotactlCommandTests {
         #expect(sums["activeLeases"] as? Int == 2)
         #expect(sums["effective"] as? [String: String] == ["limits.cpu": "6", "limits.memory": "11230595009"])
         let table = try server.quotactlOK("inspect", "-l", "cluster in (c1,c2)")
-        #expect(table.stdout.contains("TOTAL (1 pools)"), "\(table)")
+        #expect(table.stdout.contains("TOTAL (1 pool)"), "\(table)")
         let cluster = try server.quotactlOK("inspect", "c1", "-o", "json").object
         #expect((cluster["children"] as? [[String: Any]])?.first?["name"] as? String == "c1/team-a")
         #expect(try server.quotactlOK("inspect", "c1").stdout.contains("c1/team-a"))

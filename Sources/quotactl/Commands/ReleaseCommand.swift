@@ -31,13 +31,14 @@ struct ReleaseCommand: ParsableCommand {
     }
 
     func run() throws {
-        var calls: [(what: String, params: JSONObject)] = []
+        // what: for messages; key: the LEASE column when quotad knows no such lease.
+        var calls: [(what: String, key: String, params: JSONObject)] = []
         if let lease {
-            calls.append(("lease \(lease)", ["lease": .string(lease)]))
+            calls.append(("lease \(lease)", lease, ["lease": .string(lease)]))
         } else if let file {
             for vmi in try ManifestFile.virtualMachineInstances(file) {
                 if let uid = vmi.uid, !uid.isEmpty {
-                    calls.append(("\(vmi.name) (lease \(uid))", ["lease": .string(uid)]))
+                    calls.append(("\(vmi.name) (lease \(uid))", uid, ["lease": .string(uid)]))
                     continue
                 }
                 guard let cluster else {
@@ -45,16 +46,18 @@ struct ReleaseCommand: ParsableCommand {
                         + "(or use the live object: kubectl get vmi \(vmi.name) -o yaml)")
                 }
                 let pool = try ReserveCommand.pool(of: vmi, cluster: cluster)
-                calls.append(("\(vmi.name) in pool \(pool)", ["pool": .string(pool), "vmName": .string(vmi.name)]))
+                calls.append(("\(vmi.name) in pool \(pool)", "vmName=\(vmi.name)", ["pool": .string(pool), "vmName": .string(vmi.name)]))
             }
         }
         let outcomes = try global.connect().batch(calls.map { ("release", $0.params) })
         var results: [JSONValue] = []
+        var keys: [String] = []
         var failures = 0
         for (call, outcome) in zip(calls, outcomes) {
             switch outcome {
             case .success(let result):
                 results.append(result)
+                keys.append(call.key)
                 if result["released"]?.boolValue != true {
                     notice("release \(call.what): nothing released, the lease is \(Views.text(result["state"]))")
                 }
@@ -64,16 +67,18 @@ struct ReleaseCommand: ParsableCommand {
             }
         }
         if !results.isEmpty {
-            try Printer.emit(calls.count == 1 ? results[0] : .array(results), global.output) { Self.table(results) }
+            try Printer.emit(calls.count == 1 ? results[0] : .array(results), global.output) { Self.table(zip(keys, results).map { $0 }) }
         }
         if failures > 0 { throw CommandFailure("\(failures) of \(calls.count) releases failed") }
     }
 
-    static func table(_ results: [JSONValue]) -> String {
+    /// One row per release: the lease (or what was asked for, when quotad knows no such lease).
+    static func table(_ results: [(key: String, result: JSONValue)]) -> String {
         var table = Table("LEASE", "POOL", "VMNAME", "RELEASED", "STATE", "EFFECTIVE")
-        for result in results {
+        for (key, result) in results {
+            let id = result["lease"]?["id"]?.stringValue ?? key
             table.add([
-                Views.text(result["lease"]?["id"]), Views.text(result["pool"]?["name"]), Views.text(result["lease"]?["labels"]?["vmName"]),
+                id, Views.text(result["pool"]?["name"]), Views.text(result["lease"]?["labels"]?["vmName"]),
                 Views.text(result["released"]), Views.text(result["state"]), Views.list(result["pool"]?["effective"]),
             ])
         }

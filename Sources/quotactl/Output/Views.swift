@@ -38,7 +38,7 @@ enum Views {
         for pool in pools { table.add(poolRow(pool)) }
         if let totals, case .object = totals {
             table.add([
-                "TOTAL (\(text(totals["pools"])) pools)", list(totals["capacity"]), list(totals["reserved"]),
+                "TOTAL (\(text(totals["pools"])) pool\(totals["pools"]?.int64Value == 1 ? "" : "s"))", list(totals["capacity"]), list(totals["reserved"]),
                 list(totals["available"]), list(totals["base"]), list(totals["effective"]), text(totals["activeLeases"]), "",
             ])
         }

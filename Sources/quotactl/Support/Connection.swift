@@ -57,10 +57,11 @@ final class Connection {
         }
     }
 
-    /// `quotad answered error CODE: message (data: {...})`.
+    /// `quotad answered error CODE: message (data: {...})`; -32602's data {field, reason} is
+    /// already in its message and left out.
     static func describe(_ error: ServerError) -> String {
         var text = "quotad answered error \(error.code): \(error.message)"
-        if let data = error.data, !data.isNull { text += " (data: \(JSONWriter.string(data)))" }
+        if let data = error.data, !data.isNull, error.code != -32602 { text += " (data: \(JSONWriter.string(data)))" }
         return text
     }
 }
