@@ -1,5 +1,3 @@
-import JSON
-
 /// Why a call through ``JSONRPCClient`` failed.
 public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// The server answered with a JSON-RPC error object.

@@ -8,13 +8,17 @@ final class CurlSession {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var headers: UnsafeMutablePointer<curl_slist>?
 
+    /// curl_global_init, once per process before the first handle (libcurl requires it to run
+    /// before any other call and not concurrently; a static let runs once, thread-safely).
+    private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_ALL))
+
     /// - Parameters:
     ///   - url: the endpoint, e.g. `http://127.0.0.1:8080/rpc`.
     ///   - timeoutSeconds: the most a whole request may take, in seconds.
     /// - Throws: ``TransportError`` when libcurl cannot make a handle.
     init(url: String, timeoutSeconds: Int) throws(TransportError) {
         self.url = url
-        guard let handle = curl_easy_init() else {
+        guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else {
             throw TransportError(url: url, message: "curl_easy_init failed", curlCode: Int(CURLE_FAILED_INIT.rawValue))
         }
         self.handle = handle

@@ -67,6 +67,15 @@ import Testing
     @Test func otherKindsAndBadTextAreRefused() {
         #expect(throws: ManifestError.self) { try VirtualMachineInstance.all(in: "kind: Pod\nmetadata:\n  name: p\n", source: "p.yaml") }
         #expect(throws: ManifestError.self) { try VirtualMachineInstance.all(in: "{ not: [yaml", source: "bad.yaml") }
+        // A syntax error in a later document is not taken for the end of the file.
+        let good = "kind: VirtualMachineInstance\nmetadata:\n  name: a\n"
+        do {
+            _ = try VirtualMachineInstance.all(in: good + "---\n" + good + "  : [\n", source: "two.yaml")
+            Issue.record("a broken second document was ignored")
+        } catch {
+            guard case .unreadable(let source, _) = error else { Issue.record("expected unreadable, got \(error)"); return }
+            #expect(source == "two.yaml")
+        }
         #expect(throws: ManifestError.empty(source: "e.yaml", expected: "VirtualMachineInstance")) {
             try VirtualMachineInstance.all(in: "", source: "e.yaml")
         }

@@ -13,9 +13,13 @@ public enum ManifestReader {
     /// - Throws: ``ManifestError/unreadable(source:reason:)`` for text that does not parse,
     ///   ``ManifestError/invalidField(object:field:value:reason:)`` for a List without an items sequence.
     public static func objects(in text: String, source: String) throws(ManifestError) -> [ManifestObject] {
-        let documents: [Node]
+        var documents: [Node] = []
         do {
-            documents = try Array(Yams.compose_all(yaml: text))
+            // The sequence stops at a syntax error and keeps it in `error`; it must not pass
+            // for the end of the file.
+            var sequence = try Yams.compose_all(yaml: text)
+            while let document = sequence.next() { documents.append(document) }
+            if let error = sequence.error { throw error }
         } catch {
             throw .unreadable(source: source, reason: "\(error)")
         }
