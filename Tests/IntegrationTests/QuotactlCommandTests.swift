@@ -103,6 +103,34 @@ struct QuotactlCommandTests {
         #expect(gone.stderr.contains("PoolNotFound"))
     }
 
+    @Test func requestsStandInForMissingLimitsAndDryRunReservesNothing() throws {
+        let server = try QuotadProcess()
+        let scratch = try ManifestScratch()
+        defer { scratch.remove() }
+        _ = try server.quotactlOK("pool", "set", "c1/default", "--capacity", "limits.cpu=4,limits.memory=8Gi")
+        let file = try scratch.write("requests-only.yaml", """
+            apiVersion: kubevirt.io/v1
+            kind: VirtualMachineInstance
+            metadata:
+              name: vm-requests-only
+              namespace: default
+              uid: 7e57e57e-0000-4000-8000-000000000001
+            spec:
+              domain:
+                resources:
+                  requests:
+                    cpu: 500m
+                    memory: 1Gi
+            """)
+        let dryRun = try server.quotactlOK("reserve", "-f", file, "--cluster", "c1", "--dry-run", "-o", "json")
+        #expect(dryRun.object["dryRun"] as? Bool == true)
+        #expect(dryRun.stderr.contains("no limits.cpu; using its requests.cpu (500m)"), "\(dryRun)")
+        #expect(try QuotactlScenarioTests.pool(server, "c1/default")["activeLeases"] as? Int == 0)
+        let reserved = try server.quotactlOK("reserve", "-f", file, "--cluster", "c1", "-o", "json")
+        #expect((reserved.object["lease"] as? [String: Any])?["resources"] as? [String: String]
+            == ["limits.cpu": "500m", "limits.memory": "1Gi"])
+    }
+
     // MARK: Error exits
 
     @Test(arguments: ["vmi-migratable", "vmi-windows"])

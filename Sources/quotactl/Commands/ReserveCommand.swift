@@ -52,15 +52,15 @@ struct ReserveCommand: ParsableCommand {
     func run() throws {
         let vmis = try ManifestFile.virtualMachineInstances(file)
         // Refuse before anything is sent: every VMI needs its UID and namespace.
+        var pools: [String] = []
         for vmi in vmis {
             guard let uid = vmi.uid, !uid.isEmpty else { throw CommandFailure(ManifestError.missingUID(vmName: vmi.name).description) }
-            do { _ = try vmi.pool(cluster: cluster) } catch { throw CommandFailure(error.description) }
+            pools.append(try Self.pool(of: vmi, cluster: cluster))
         }
         let overhead = try memoryOverhead.map { text throws(CommandFailure) in try FlagParsing.quantity(text, flag: "--memory-overhead") } ?? .zero
         let connection = try global.connect()
 
         // The bases of the pools involved, in one batch.
-        let pools = try vmis.map { vmi throws(CommandFailure) in try Self.pool(of: vmi, cluster: cluster) }
         let distinct = Array(Set(pools)).sorted()
         var bases: [String: ResourceList] = [:]
         for (pool, outcome) in zip(distinct, try connection.batch(distinct.map { ("inspect", ["pool": .string($0)]) })) {
@@ -71,9 +71,9 @@ struct ReserveCommand: ParsableCommand {
         }
 
         var plans: [Reservation] = []
-        for vmi in vmis {
+        for (vmi, pool) in zip(vmis, pools) {
             do {
-                let plan = try vmi.reservation(cluster: cluster, base: bases[try vmi.pool(cluster: cluster)] ?? .empty, memoryOverhead: overhead)
+                let plan = try vmi.reservation(cluster: cluster, base: bases[pool] ?? .empty, memoryOverhead: overhead)
                 plan.notices.forEach(notice)
                 plans.append(plan)
             } catch {
