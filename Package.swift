@@ -47,12 +47,17 @@ let package = Package(
         .target(name: "JSONRPC", dependencies: ["JSON"]),
         // The libevent event loop, timers and evhttp server.
         .target(name: "EventHTTP", dependencies: ["CLibevent"]),
+        // Who may call what: principals, roles, pool scopes, the tokens file (SHA-256 digests only).
+        .target(
+            name: "QuotaAuth",
+            dependencies: ["QuotaCore", "CCrypto", .product(name: "Yams", package: "Yams")]
+        ),
         // Durable ledger storage: SQLite, and an in-memory store.
         .target(name: "QuotaStore", dependencies: ["QuotaCore", "CSQLite", "JSON"]),
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
-            dependencies: ["QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP", "CCrypto"],
+            dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC", "EventHTTP", "CCrypto"],
             resources: [.copy("Resources/openrpc.json")]
         ),
         // Thin executable: flags, then QuotaServer.
@@ -60,6 +65,7 @@ let package = Package(
             name: "quotad",
             dependencies: [
                 "QuotaServer",
+                "QuotaAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -83,11 +89,12 @@ let package = Package(
         // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "QuotaCoreTests", dependencies: ["QuotaCore", "TestSupport"]),
+        .testTarget(name: "QuotaAuthTests", dependencies: ["QuotaAuth", "QuotaCore"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
-        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
+        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC"]),
         .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests", "QuotaCore", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaClient", "JSON", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import QuotaAuth
 import QuotaServer
 #if canImport(Glibc)
 import Glibc
@@ -36,6 +37,12 @@ struct QuotadCommand: ParsableCommand {
     @Option(help: "Seconds that released and expired leases are remembered.")
     var retentionSeconds: Int = 3600
 
+    @Option(help: "Tokens file (YAML or JSON) of principals with roles, pool scopes and token SHA-256s; SIGHUP reloads it.")
+    var tokens: String?
+
+    @Flag(help: "Serve a non-loopback address without --tokens (anyone who can connect may change every pool).")
+    var insecureAllowUnauthenticated = false
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard ["sqlite", "memory"].contains(store) else {
@@ -59,6 +66,11 @@ struct QuotadCommand: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.maxBatchSize = maxBatch
         configuration.retentionSeconds = Int64(retentionSeconds)
+        configuration.tokensFile = tokens
+        configuration.allowUnauthenticated = insecureAllowUnauthenticated
+        if let tokens, TokensFile.isReadableByOthers(path: tokens) {
+            writeLine("quotad: warning: tokens file \(tokens) is readable by its group or others; chmod 600 it", to: STDERR_FILENO)
+        }
         let server: QuotaServer
         do {
             server = try QuotaServer(configuration: configuration)

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import QuotaAuth
 @testable import QuotaCore
 @testable import QuotaServer
 import QuotaStore
@@ -332,12 +333,19 @@ struct OpenRPCDocumentTests {
         ]
     }
 
-    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, and -32001.
+    /// A 1008 as the authorization check sends it.
+    static let forbidden = JSONRPCError.forbidden(
+        Principal(name: "ctl-a", role: .controller, scopes: [.all]), method: "setPool", pool: nil,
+        reason: "the controller role may not call setPool"
+    )
+
+    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, -32001 and 1008.
     static func codesInTheCodeBase() throws -> Set<Int> {
         var codes: Set<Int> = [
             JSONRPCError.Code.parseError, JSONRPCError.Code.invalidRequest, JSONRPCError.Code.methodNotFound,
             JSONRPCError.Code.invalidParams, JSONRPCError.Code.internalError,
             JSONRPCError.storeUnavailable("disk full").code,
+            Self.forbidden.code,
         ]
         for error in try everyQuotaError() { codes.insert(error.code) }
         return codes
@@ -372,6 +380,7 @@ struct OpenRPCDocumentTests {
         let components = try #require(document.components["errors"] as? [String: Any])
         var actual = try Self.everyQuotaError().map { (Self.componentName(of: $0), $0.jsonRPCError) }
         actual.append(("StoreUnavailable", JSONRPCError.storeUnavailable("disk full")))
+        actual.append(("Forbidden", Self.forbidden))
         for (name, error) in actual {
             let component = try #require(components[name] as? [String: Any], "components/errors has no \(name)")
             #expect(component["code"] as? Int == error.code, "\(name): documented code differs from \(error.code)")

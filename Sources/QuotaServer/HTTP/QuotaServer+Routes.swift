@@ -1,5 +1,7 @@
 import EventHTTP
 import JSON
+import JSONRPC
+import QuotaAuth
 
 /// HTTP routing. JSON-RPC answers, errors included, go out with 200; HTTP-level problems get
 /// their own status and a JSON body.
@@ -19,7 +21,8 @@ extension QuotaServer {
             if let contentType = request.header("Content-Type"), !Self.isJSONMediaType(contentType) {
                 return Self.sendError(responder, status: 415, "Content-Type must be application/json (got \(contentType))")
             }
-            reply(responder, body: service.handle(body: request.body))
+            guard let context = authenticate(request, responder) else { return }
+            reply(responder, body: service.handle(body: request.body, context: context))
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else {
                 return Self.sendError(responder, status: 405, "method \(request.method) not allowed on /healthz; use GET", headers: [(name: "Allow", value: "GET, HEAD")])
@@ -28,6 +31,29 @@ extension QuotaServer {
         default:
             Self.sendError(responder, status: 404, "no route for \(request.path); JSON-RPC is served at POST /rpc")
         }
+    }
+
+    /// The caller of a request, or nil after answering 401 (issue #6). Without `--tokens`, every
+    /// request is let in with no principal. The token never reaches a log or a reply.
+    /// - Returns: the call context, or nil when the request was answered 401 with
+    ///   `WWW-Authenticate: Bearer` (RFC 6750 section 3) and a JSON-RPC error -32002, id null.
+    func authenticate(_ request: HTTPRequest, _ responder: HTTPResponder) -> CallContext? {
+        guard let authenticator else { return CallContext() }
+        let challenge: String
+        let reason: String
+        if let header = request.header("Authorization") {
+            if let token = Authenticator.bearerToken(in: header), let principal = authenticator.principal(bearer: token) {
+                return CallContext(principal: principal)
+            }
+            challenge = #"Bearer realm="quotad", error="invalid_token""#
+            reason = "the bearer token is not known"
+        } else {
+            challenge = #"Bearer realm="quotad""#
+            reason = "send Authorization: Bearer <token>"
+        }
+        let body = JSONRPCResponse(id: .null, error: .unauthorized(reason)).json
+        Self.sendJSON(responder, status: 401, body: JSONWriter.serialize(body), headers: [(name: "WWW-Authenticate", value: challenge)])
+        return nil
     }
 
     /// True for `application/json`, with or without parameters such as `charset=utf-8`.

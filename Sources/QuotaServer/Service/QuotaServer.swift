@@ -6,6 +6,7 @@ import Darwin
 import EventHTTP
 import JSON
 import JSONRPC
+import QuotaAuth
 import QuotaCore
 import QuotaStore
 
@@ -25,6 +26,8 @@ public final class QuotaServer {
     private var expiryTimer: EventTimer?
     /// Replies that wait for the current pass's commit.
     private var groupCommit: GroupCommit<HTTPResponder>?
+    /// Who may call; nil when quotad runs without `--tokens`. Replaced on SIGHUP.
+    var authenticator: Authenticator?
 
     /// Opens the store, restores the ledger, expires what expired while quotad was down and commits
     /// that, then binds the listening socket.
@@ -33,6 +36,13 @@ public final class QuotaServer {
     ///   address cannot be bound.
     public init(configuration: ServerConfiguration) throws {
         self.configuration = configuration
+        if let path = configuration.tokensFile {
+            authenticator = Authenticator(tokens: try TokensFile.load(path: path))
+        } else if !configuration.listensOnLoopback && !configuration.allowUnauthenticated {
+            throw ServerConfigurationError(
+                "refusing to serve \(configuration.host) without authentication: give --tokens FILE, listen on loopback, or pass --insecure-allow-unauthenticated"
+            )
+        }
         self.loop = try EventLoop()
         switch configuration.store {
         case .memory: store = MemoryStore()
@@ -67,6 +77,7 @@ public final class QuotaServer {
         expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
         loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
         loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
+        loop.onSignal(SIGHUP) { [unowned self] in self.reloadTokens() }
         scheduleExpiry()
     }
 
@@ -75,7 +86,7 @@ public final class QuotaServer {
 
     /// A one-line summary for the start-up log.
     public var summary: String {
-        "quotad listening on http://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize)"
+        "quotad listening on http://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
     /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.
@@ -133,6 +144,25 @@ public final class QuotaServer {
             timer.schedule(afterSeconds: min(max(seconds, groupCommit?.lastCommitFailed == true ? 1 : 0), 3600))
         } else {
             timer.cancel()
+        }
+    }
+
+    // MARK: Tokens
+
+    /// Re-reads the tokens file (SIGHUP). Connections stay open; the next request is judged by the
+    /// new file. A file that cannot be read or parsed keeps the old tokens, and the log says why.
+    /// (A tokens file is a few kilobytes on a local disk, read on the loop thread.)
+    func reloadTokens() {
+        guard let path = configuration.tokensFile else {
+            logLine("SIGHUP: no --tokens file to reload")
+            return
+        }
+        do {
+            let file = try TokensFile.load(path: path)
+            authenticator = Authenticator(tokens: file)
+            logLine("SIGHUP: reloaded \(file.entries.count) principal(s) from \(path)")
+        } catch {
+            logLine("SIGHUP: kept the previous tokens; \(error.reason)")
         }
     }
 

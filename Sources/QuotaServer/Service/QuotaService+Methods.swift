@@ -1,22 +1,34 @@
 import JSON
 import JSONRPC
+import QuotaAuth
 import QuotaCore
 
 /// The method table. Each handler validates every param (and rejects unknown ones) before it changes
 /// anything, so a bad call never half-applies.
 extension QuotaService {
     func registerMethods() {
-        dispatcher.register("setPool") { [unowned self] params, _ throws(JSONRPCError) in try self.setPool(&params) }
-        dispatcher.register("deletePool") { [unowned self] params, _ throws(JSONRPCError) in try self.deletePool(&params) }
-        dispatcher.register("reserve") { [unowned self] params, _ throws(JSONRPCError) in try self.reserve(&params) }
-        dispatcher.register("release") { [unowned self] params, _ throws(JSONRPCError) in try self.release(&params) }
-        dispatcher.register("renew") { [unowned self] params, _ throws(JSONRPCError) in try self.renew(&params) }
-        dispatcher.register("reconcile") { [unowned self] params, _ throws(JSONRPCError) in try self.reconcile(&params) }
-        dispatcher.register("inspect") { [unowned self] params, _ throws(JSONRPCError) in try self.inspect(&params) }
-        dispatcher.register("importAnnotations") { [unowned self] params, _ throws(JSONRPCError) in try self.importAnnotations(&params) }
-        dispatcher.register("rpc.discover") { [unowned self] params, _ throws(JSONRPCError) in
+        register("setPool") { service, params, context throws(JSONRPCError) in try service.setPool(&params, context) }
+        register("deletePool") { service, params, context throws(JSONRPCError) in try service.deletePool(&params, context) }
+        register("reserve") { service, params, context throws(JSONRPCError) in try service.reserve(&params, context) }
+        register("release") { service, params, context throws(JSONRPCError) in try service.release(&params, context) }
+        register("renew") { service, params, context throws(JSONRPCError) in try service.renew(&params, context) }
+        register("reconcile") { service, params, context throws(JSONRPCError) in try service.reconcile(&params, context) }
+        register("inspect") { service, params, context throws(JSONRPCError) in try service.inspect(&params, context) }
+        register("importAnnotations") { service, params, context throws(JSONRPCError) in try service.importAnnotations(&params, context) }
+        register("rpc.discover") { service, params, _ throws(JSONRPCError) in
             try params.rejectUnknown()
-            return self.openRPCDocument
+            return service.openRPCDocument
+        }
+    }
+
+    /// Registers a method whose caller's role is checked before its handler runs.
+    private func register(
+        _ method: String,
+        _ handler: @escaping @Sendable (QuotaService, inout Params, CallContext) throws(JSONRPCError) -> JSONValue
+    ) {
+        dispatcher.register(method) { [unowned self] params, context throws(JSONRPCError) in
+            try self.authorize(method: method, context)
+            return try handler(self, &params, context)
         }
     }
 
@@ -30,8 +42,9 @@ extension QuotaService {
     }
 
     /// `setPool {pool, capacity, maxLeases?, base?, labels?}` → `{pool, created, revision}`.
-    func setPool(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    func setPool(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let path = try params.poolPath()
+        try authorize(pool: path, method: "setPool", context)
         let capacity = try params.resourceList("capacity")
         let maxLeases = try params.optionalInteger("maxLeases", in: 0...Int64(Int32.max))
         let base = try params.optionalResourceList("base")
@@ -44,8 +57,9 @@ extension QuotaService {
     }
 
     /// `deletePool {pool}` → `{deleted: true, revision}`.
-    func deletePool(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    func deletePool(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let path = try params.poolPath()
+        try authorize(pool: path, method: "deletePool", context)
         try params.rejectUnknown()
         try core { () throws(QuotaError) in try ledger.deletePool(path) }
         return ["deleted": true, "revision": ledger.revision.json]
@@ -53,18 +67,23 @@ extension QuotaService {
 
     /// `reserve {pool, lease, resources, ttlSeconds?, holder?, labels?, dryRun?}` →
     /// `{lease, created, pool, revision, dryRun}`.
-    func reserve(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    /// A controller's lease is held by the controller itself.
+    func reserve(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let request = ReserveRequest(
             lease: try params.leaseID(),
             pool: try params.poolPath(),
             resources: try params.resourceList("resources"),
             ttlSeconds: try params.optionalInteger("ttlSeconds", in: Ledger.ttlRange) ?? Ledger.defaultTTLSeconds,
-            holder: try params.optionalString("holder") ?? "",
+            holder: try holder(requested: try params.optionalString("holder"), method: "reserve", context),
             labels: try params.labels(),
             dryRun: try params.optionalBool("dryRun") ?? false,
             expectedRevision: try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         )
         try params.rejectUnknown()
+        try authorize(pool: request.pool, method: "reserve", context)
+        if let existing = ledger.leases[request.lease], existing.state == .active {
+            try authorize(lease: existing, method: "reserve", context)
+        }
         let now = clock.now()
         // Leases past their deadline whose sweep has not run yet give their room back first
         // (a dryRun changes nothing, so it leaves them to the sweep).
@@ -79,12 +98,13 @@ extension QuotaService {
     /// `release {lease, expectedRevision?}` or `release {pool, vmName, expectedRevision?}` →
     /// `{released, state, lease | null, pool | null, revision}`. By name, 1009 when the name is
     /// ambiguous; no active lease of that name answers like an unknown id.
-    func release(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    func release(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let now = clock.now()
         let id: LeaseID?
         if params.contains("pool") || params.contains("vmName") {
             let pool = try params.poolPath()
             let vmName = try params.vmName()
+            try authorize(pool: pool, method: "release", context)
             id = try core { () throws(QuotaError) in try ledger.activeLease(in: pool, vmName: vmName, now: now)?.id }
         } else {
             guard params.contains("lease") else { throw .invalidParams(field: "lease", reason: "required, or pool and vmName in its place") }
@@ -95,6 +115,7 @@ extension QuotaService {
         guard let id else {
             return ["released": false, "state": "unknown", "lease": .null, "pool": .null, "revision": ledger.revision.json]
         }
+        if let lease = ledger.leases[id] { try authorize(lease: lease, method: "release", context) }
         let outcome = try core { () throws(QuotaError) in
             if let expectedRevision { return try ledger.release(id, expectedRevision: expectedRevision, now: now) }
             return ledger.release(id, now: now)
@@ -109,11 +130,12 @@ extension QuotaService {
     }
 
     /// `renew {lease, ttlSeconds?, expectedRevision?}` → `{lease, revision}`.
-    func renew(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    func renew(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let id = try params.leaseID()
         let ttl = try params.optionalInteger("ttlSeconds", in: Ledger.ttlRange)
         let expectedRevision = try params.optionalInteger("expectedRevision", in: 0...Int64.max)
         try params.rejectUnknown()
+        if let lease = ledger.leases[id] { try authorize(lease: lease, method: "renew", context) }
         let now = clock.now()
         let lease = try core { () throws(QuotaError) in
             try ledger.renew(id, ttlSeconds: ttl, expectedRevision: expectedRevision, now: now)
@@ -123,8 +145,9 @@ extension QuotaService {
 
     /// `reconcile {holder, pool?, leases}` → `{released: [Lease], revision}`: releases every active
     /// lease of `holder` in `pool` or below it (every pool when absent) that `leases` does not name.
-    func reconcile(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
-        let holder = try params.string("holder")
+    /// A controller reconciles only its own leases, in its own pools.
+    func reconcile(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
+        let holder = try holder(requested: try params.string("holder"), method: "reconcile", context)
         let prefix = try params.optionalPoolPath("pool")
         var keep = Set<LeaseID>()
         for (index, element) in try params.array("leases").enumerated() {
@@ -134,22 +157,35 @@ extension QuotaService {
             keep.insert(id)
         }
         try params.rejectUnknown()
-        let released = ledger.reconcile(holder: holder, under: prefix, keeping: keep, now: clock.now())
+        if let prefix { try authorize(pool: prefix, method: "reconcile", context) }
+        // A scoped caller without a pool reconciles within each of its scopes.
+        var prefixes: [PoolPath?] = [prefix]
+        if prefix == nil, let principal = context.principal, !principal.isUnscoped {
+            prefixes = principal.scopes.compactMap { scope in
+                if case .prefix(let path) = scope { return path }
+                return nil
+            }
+        }
+        let now = clock.now()
+        let released = prefixes.flatMap { ledger.reconcile(holder: holder, under: $0, keeping: keep, now: now) }
         return ["released": .array(released.map(\.json)), "revision": ledger.revision.json]
     }
 
     /// `inspect {labelSelector?}` → `{pools, totals, revision}`;
     /// `inspect {pool, includeLeases?}` → `{pool, children, leases?, revision}`;
     /// `inspect {pool, vmName}` and `inspect {lease}` → `{lease, revision}`.
-    func inspect(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    /// A scoped caller sees only its pools, and totals count only those.
+    func inspect(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         if params.contains("lease") {
             let id = try params.leaseID()
             try params.rejectUnknown()
             guard let lease = ledger.leases[id] else { throw QuotaError.leaseNotFound(id).jsonRPCError }
+            try authorize(pool: lease.pool, method: "inspect", context)
             return ["lease": shown(lease).json, "revision": ledger.revision.json]
         }
         if params.contains("pool") || params.contains("vmName") {
             let path = try params.poolPath()
+            try authorize(pool: path, method: "inspect", context)
             if params.contains("vmName") {
                 let vmName = try params.vmName()
                 try params.rejectUnknown()
@@ -175,7 +211,7 @@ extension QuotaService {
         }
         let selector = try params.labelSelector()
         try params.rejectUnknown()
-        let views = ledger.views(matching: selector)
+        let views = visible(ledger.views(matching: selector), context)
         let totals = try core { () throws(QuotaError) in try PoolTotals.summing(views) }
         return ["pools": .array(views.map(\.json)), "totals": totals.json, "revision": ledger.revision.json]
     }
@@ -192,8 +228,9 @@ extension QuotaService {
     /// `{imported, existing, ignored, pool, revision}`: legacy Harvester migration annotations of a
     /// ResourceQuota become active leases (issue #5). Annotations that are not migration entries are
     /// listed in `ignored`.
-    func importAnnotations(_ params: inout Params) throws(JSONRPCError) -> JSONValue {
+    func importAnnotations(_ params: inout Params, _ context: CallContext) throws(JSONRPCError) -> JSONValue {
         let pool = try params.poolPath()
+        try authorize(pool: pool, method: "importAnnotations", context)
         let annotations = try params.object("annotations")
         if annotations.count > Self.maxAnnotations {
             throw .invalidParams(field: "annotations", reason: "has \(annotations.count) entries; at most \(Self.maxAnnotations) are allowed")

@@ -23,6 +23,16 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchSize: Int = 1000
     /// Seconds released and expired leases are remembered.
     public var retentionSeconds: Int64 = 3600
+    /// The tokens file (issue #6); nil runs without authentication, which only a loopback
+    /// `host` allows unless ``allowUnauthenticated`` is set.
+    public var tokensFile: String?
+    /// Serve without authentication on a non-loopback address (`--insecure-allow-unauthenticated`).
+    public var allowUnauthenticated = false
+
+    /// True when `host` is a loopback address: `localhost`, `::1` or 127.0.0.0/8.
+    public var listensOnLoopback: Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
 
     public init() {}
 }
