@@ -28,15 +28,22 @@ final class Connection {
         }
     }
 
-    /// Calls several methods as one JSON-RPC batch.
+    /// Most calls per batch: below quotad's default `--max-batch` of 1000.
+    static let batchLimit = 500
+
+    /// Calls several methods as JSON-RPC batches of at most ``batchLimit`` calls.
     /// - Returns: one outcome per call, in order; a server error of one call is its failure.
-    /// - Throws: ``CommandFailure`` when the batch as a whole fails (transport, bad answer).
+    /// - Throws: ``CommandFailure`` when a batch as a whole fails (transport, bad answer).
     func batch(_ calls: [(method: String, params: JSONObject)]) throws(CommandFailure) -> [Result<JSONValue, ServerError>] {
-        do {
-            return try client.batch(calls)
-        } catch {
-            throw CommandFailure(Self.describe(error, context: nil))
+        var outcomes: [Result<JSONValue, ServerError>] = []
+        for start in stride(from: 0, to: calls.count, by: Self.batchLimit) {
+            do {
+                outcomes += try client.batch(Array(calls[start..<min(start + Self.batchLimit, calls.count)]))
+            } catch {
+                throw CommandFailure(Self.describe(error, context: nil))
+            }
         }
+        return outcomes
     }
 
     /// Calls `method` and returns nil for a 1001 PoolNotFound answer.
