@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "quotad", targets: ["quotad"]),
+        .executable(name: "quotactl", targets: ["quotactl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -28,6 +29,11 @@ let package = Package(
             name: "CCrypto",
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
         // Pure quota decisions: Quantity, ResourceList, pools, leases, the ledger. No I/O.
@@ -63,6 +69,22 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // JSON-RPC 2.0 over HTTP on libcurl's easy API: calls, batches, typed errors.
+        .target(name: "QuotaClient", dependencies: ["CCurl", "JSON"]),
+        // Kubernetes objects quotactl reads (VMI, ResourceQuota, Namespace) and reservation planning.
+        .target(
+            name: "KubernetesManifests",
+            dependencies: ["QuotaCore", "JSON", .product(name: "Yams", package: "Yams")]
+        ),
+        // Thin executable: the operator's and script's client of quotad.
+        .executableTarget(
+            name: "quotactl",
+            dependencies: [
+                "QuotaClient", "KubernetesManifests", "QuotaCore", "JSON",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -72,6 +94,7 @@ let package = Package(
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "TestSupport"]),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests", "QuotaCore", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]),
     ]
 )
