@@ -6,10 +6,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "quotad", targets: ["quotad"]),
+        .executable(name: "quotactl", targets: ["quotactl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -18,12 +20,22 @@ let package = Package(
         .systemLibrary(
             name: "CLibevent",
             pkgConfig: "libevent",
-            providers: [.apt(["libevent-dev"])]
+            providers: [.apt(["libevent-dev", "libssl-dev"])]
         ),
         .systemLibrary(
             name: "CSQLite",
             pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
         ),
 
         // Pure quota decisions: Quantity, ResourceList, pools, leases, the ledger. No I/O.
@@ -42,13 +54,18 @@ let package = Package(
             name: "StructuredLog",
             dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]
         ),
+        // Who may call what: principals, roles, pool scopes, the tokens file (SHA-256 digests only).
+        .target(
+            name: "QuotaAuth",
+            dependencies: ["QuotaCore", "CCrypto", .product(name: "Yams", package: "Yams")]
+        ),
         // Durable ledger storage: SQLite, and an in-memory store.
         .target(name: "QuotaStore", dependencies: ["QuotaCore", "CSQLite", "JSON"]),
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
             dependencies: [
-                "QuotaCore", "QuotaStore", "JSON", "JSONRPC", "EventHTTP",
+                "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC", "EventHTTP", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -58,8 +75,26 @@ let package = Package(
         .executableTarget(
             name: "quotad",
             dependencies: [
-                "QuotaServer", "StructuredLog",
+                "QuotaServer",
+                "QuotaAuth",
+                "StructuredLog",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // JSON-RPC 2.0 over HTTP on libcurl's easy API: calls, batches, typed errors.
+        .target(name: "QuotaClient", dependencies: ["CCurl", "JSON"]),
+        // Kubernetes objects quotactl reads (VMI, ResourceQuota, Namespace) and reservation planning.
+        .target(
+            name: "KubernetesManifests",
+            dependencies: ["QuotaCore", "JSON", .product(name: "Yams", package: "Yams")]
+        ),
+        // Thin executable: the operator's and script's client of quotad.
+        .executableTarget(
+            name: "quotactl",
+            dependencies: [
+                "QuotaClient", "KubernetesManifests", "QuotaCore", "JSON",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -67,11 +102,16 @@ let package = Package(
         // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "QuotaCoreTests", dependencies: ["QuotaCore", "TestSupport"]),
+        .testTarget(name: "QuotaAuthTests", dependencies: ["QuotaAuth", "QuotaCore"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"]),
         .testTarget(name: "JSONRPCTests", dependencies: ["JSONRPC", "JSON", "TestSupport"]),
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "StructuredLogTests", dependencies: ["StructuredLog", "JSON", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC", .product(name: "Prometheus", package: "swift-prometheus")]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "TestSupport"]),
+        .testTarget(
+            name: "QuotaServerTests",
+            dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC", .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+        .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests", "QuotaCore", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]),
     ]
 )

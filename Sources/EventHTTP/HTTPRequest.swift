@@ -21,6 +21,8 @@ public struct HTTPRequest: Sendable {
     public var remoteHost: String
     /// The peer's TCP port.
     public var remotePort: Int
+    /// Over TLS with a verified client certificate: its subject CN and DNS SANs; else empty.
+    public var peerCertificateNames: [String] = []
 
     /// Creates a request value (for tests and callers that build requests themselves).
     ///

@@ -27,6 +27,10 @@ extension HTTPServer {
         /// are accepted, answered `503` with a JSON error body, and closed; existing
         /// connections are unaffected. `0` or less disables the cap.
         public var maxConnections: Int = 1024
+        /// Serve HTTPS with this context (TLS 1.2+ through libevent's OpenSSL bufferevents);
+        /// nil serves plain HTTP. Past the connection cap a TLS listener closes new
+        /// connections without the plain-text `503`.
+        public var tls: TLSContext?
 
         /// The defaults: `127.0.0.1:8080`, 1 MiB bodies, 16 KiB heads, 30 s idle
         /// timeout, 1024 connections.

@@ -249,7 +249,10 @@ public final class HTTPServer {
         let connection = self.connection(for: request)
         // The input buffer now starts at the next pipelined request (if any).
         connection?.requestCompleted()
-        let value = HTTPRequest(copying: request)
+        var value = HTTPRequest(copying: request)
+        if configuration.tls != nil, let connection {
+            value.peerCertificateNames = TLSContext.peerNames(of: connection.bufferevent)
+        }
         let responder = HTTPResponder(request: request, server: self, method: value.method)
         connection?.currentResponder = responder
         handlerDepth += 1
@@ -277,7 +280,7 @@ public final class HTTPServer {
     /// right after this returns; the set-up event then picks the connection up.
     fileprivate func makeBufferevent(_ base: OpaquePointer) -> OpaquePointer? {
         guard state != .closed, let setupEvent,
-              let bufferevent = bufferevent_socket_new(base, -1, 0)
+              let bufferevent = configuration.tls.map({ $0.makeBufferevent(base: base) }) ?? bufferevent_socket_new(base, -1, 0)
         else { return nil }
         // Our reference keeps the bufferevent's memory valid until the set-up event,
         // even if evhttp freed the connection in between (only on allocation failure).
@@ -354,6 +357,11 @@ public final class HTTPServer {
 
     /// A socket accepted while at the cap: `503`, then a short lingering close.
     fileprivate func reject(_ fd: Int32) {
+        if configuration.tls != nil {
+            // A plain-text answer means nothing to a TLS client.
+            _ = Glibc.close(fd)
+            return
+        }
         let body = #"{"error":"too many connections"}"#
         let reply = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
             + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\nRetry-After: 1\r\n\r\n" + body

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import QuotaAuth
 import QuotaServer
 import StructuredLog
 #if canImport(Glibc)
@@ -47,6 +48,21 @@ struct QuotadCommand: ParsableCommand {
     @Option(help: "Most pools with per-pool metric series (cluster pools first, then by path); 0 for none.")
     var metricsMaxPools: Int = 1000
 
+    @Option(help: "Tokens file (YAML or JSON) of principals with roles, pool scopes and token SHA-256s; SIGHUP reloads it.")
+    var tokens: String?
+
+    @Option(help: "Serve HTTPS (TLS 1.2+) with this PEM certificate chain; needs --tls-key.")
+    var tlsCert: String?
+
+    @Option(help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
+
+    @Option(help: "Require client certificates signed by this PEM CA (mutual TLS); the certificate's CN or a DNS SAN names the principal.")
+    var tlsClientCa: String?
+
+    @Flag(help: "Serve a non-loopback address without --tokens (anyone who can connect may change every pool).")
+    var insecureAllowUnauthenticated = false
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard ["sqlite", "memory"].contains(store) else {
@@ -56,6 +72,8 @@ struct QuotadCommand: ParsableCommand {
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second (got \(idleTimeout))") }
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1 (got \(maxConnections))") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1 (got \(maxBatch))") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tlsClientCa == nil || tlsCert != nil else { throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key") }
         guard retentionSeconds >= 0 else { throw ValidationError("--retention-seconds must not be negative (got \(retentionSeconds))") }
         guard LogFormat(rawValue: logFormat) != nil else {
             throw ValidationError("--log-format must be 'json' or 'text' (got '\(logFormat)')")
@@ -82,6 +100,14 @@ struct QuotadCommand: ParsableCommand {
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { _ in StructuredLogHandler(format: format, level: level) }
         let logger = Logger(label: "quotad")
+        configuration.tokensFile = tokens
+        configuration.allowUnauthenticated = insecureAllowUnauthenticated
+        configuration.tlsCertificate = tlsCert
+        configuration.tlsKey = tlsKey
+        configuration.tlsClientCA = tlsClientCa
+        if let tokens, TokensFile.isReadableByOthers(path: tokens) {
+            logger.warning("tokens file \(tokens) is readable by its group or others; chmod 600 it", metadata: ["event": "tokens_file_mode"])
+        }
         let server: QuotaServer
         do {
             server = try QuotaServer(configuration: configuration, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import JSON
 import JSONRPC
+import QuotaAuth
 @testable import QuotaCore
 @testable import QuotaServer
 import QuotaStore
@@ -194,15 +195,17 @@ struct OpenRPCDocumentTests {
 
     /// Each documented param is read by the service: a wrong-typed value (an array, which no param
     /// takes) is refused with -32602 naming exactly that param. Each call starts from the method's
-    /// first example, so the params read before the one under test are valid (handlers read params
-    /// in order and stop at the first bad or missing one).
+    /// first example that uses the param (else its first example), so the params read before the one
+    /// under test are valid (handlers read params in order and stop at the first bad or missing one).
+    /// A param documented `required: false` with `x-requiredWith: [names]` must be refused as
+    /// missing exactly when one of those names is present (`pool` with `vmName`).
     @Test(arguments: serviceMethods)
     func documentedParamsAreTheParamsTheServiceReads(method name: String) throws {
         let document = try Document.load()
         let method = try document.method(name)
         let params = try document.params(of: method)
-        let example = try #require((method["examples"] as? [[String: Any]])?.first, "\(name) has no example")
-        let baseline = try document.exampleParams(try document.resolve(example))
+        let examples = try (method["examples"] as? [[String: Any]] ?? []).map { try document.exampleParams(try document.resolve($0)) }
+        let baseline = try #require(examples.first, "\(name) has no example")
 
         var names: [String] = []
         for param in params {
@@ -223,6 +226,7 @@ struct OpenRPCDocumentTests {
 
         for param in params {
             let paramName = param["name"] as! String
+            let baseline = examples.first { $0[paramName] != nil } ?? baseline
             var wrongTyped = baseline
             // A value of a type the param never takes: an array, or for an array param a boolean.
             let isArrayParam = (param["schema"] as? [String: Any])?["type"] as? String == "array"
@@ -236,8 +240,11 @@ struct OpenRPCDocumentTests {
             without[paramName] = nil
             let missing = try call(makeService(), name, without).invalidParams
             let refusedAsMissing = missing?.field == paramName && missing?.reason == "required"
+            let requiredWith = param["x-requiredWith"] as? [String] ?? []
             if param["required"] as? Bool == true {
                 #expect(refusedAsMissing, "\(name).\(paramName) is documented as required, but a call without it got \(String(describing: missing))")
+            } else if requiredWith.contains(where: { without[$0] != nil }) {
+                #expect(refusedAsMissing, "\(name).\(paramName) is documented as required with \(requiredWith), but a call without it got \(String(describing: missing))")
             } else {
                 #expect(!refusedAsMissing, "\(name).\(paramName) is documented as optional, but the service requires it")
             }
@@ -293,7 +300,8 @@ struct OpenRPCDocumentTests {
         case .insufficientHeadroom: "InsufficientHeadroom"
         case .leaseConflict: "LeaseConflict"
         case .leaseNotActive: "LeaseNotActive"
-        case .leaseNotFound: "LeaseNotFound"
+        case .leaseNotFound, .leaseNameNotFound: "LeaseNotFound"
+        case .ambiguous: "Ambiguous"
         case .poolBusy: "PoolBusy"
         case .revisionMismatch: "RevisionMismatch"
         }
@@ -320,15 +328,24 @@ struct OpenRPCDocumentTests {
             .leaseNotFound(id),
             .poolBusy(pool, reason: "holds 1 active lease(s); release them first"),
             .revisionMismatch(id, expected: 3, actual: 7),
+            .leaseNameNotFound(pool: pool, vmName: "web-frontend-7"),
+            .ambiguous(pool: pool, vmName: "web-frontend-7", leases: [id, try LeaseID("9d461576-6cd4-4f91-bda5-36a3a434d6f9")]),
         ]
     }
 
-    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, and -32001.
+    /// A 1008 as the authorization check sends it.
+    static let forbidden = JSONRPCError.forbidden(
+        Principal(name: "ctl-a", role: .controller, scopes: [.all]), method: "setPool", pool: nil,
+        reason: "the controller role may not call setPool"
+    )
+
+    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, -32001 and 1008.
     static func codesInTheCodeBase() throws -> Set<Int> {
         var codes: Set<Int> = [
             JSONRPCError.Code.parseError, JSONRPCError.Code.invalidRequest, JSONRPCError.Code.methodNotFound,
             JSONRPCError.Code.invalidParams, JSONRPCError.Code.internalError,
             JSONRPCError.storeUnavailable("disk full").code,
+            Self.forbidden.code,
         ]
         for error in try everyQuotaError() { codes.insert(error.code) }
         return codes
@@ -363,6 +380,7 @@ struct OpenRPCDocumentTests {
         let components = try #require(document.components["errors"] as? [String: Any])
         var actual = try Self.everyQuotaError().map { (Self.componentName(of: $0), $0.jsonRPCError) }
         actual.append(("StoreUnavailable", JSONRPCError.storeUnavailable("disk full")))
+        actual.append(("Forbidden", Self.forbidden))
         for (name, error) in actual {
             let component = try #require(components[name] as? [String: Any], "components/errors has no \(name)")
             #expect(component["code"] as? Int == error.code, "\(name): documented code differs from \(error.code)")
@@ -382,8 +400,8 @@ struct OpenRPCDocumentTests {
     }
 
     /// The examples, replayed in the order of the story they tell (two pools, a migration's lease
-    /// reserved, retried, dry-run, inspected, renewed, released, the pool deleted), give exactly
-    /// the documented results.
+    /// reserved, retried, dry-run, inspected, renewed, released, legacy annotations imported and
+    /// released by VM name, the pool deleted), give exactly the documented results.
     @Test func examplesReplayToTheirDocumentedResults() throws {
         let document = try Document.load()
         let clock = ManualClock()  // 2027-01-15T08:00:00Z, the examples' createdAt
@@ -397,11 +415,16 @@ struct OpenRPCDocumentTests {
             ("inspect", "a pool and its leases", 0),
             ("inspect", "every pool", 0),
             ("inspect", "one lease", 0),
+            ("inspect", "a cluster pool and its children", 0),
+            ("inspect", "a project's pools and totals", 0),
+            ("inspect", "a lease by VM name", 0),
             ("renew", "renew a migration that takes longer", 300),
             ("reconcile", "after a controller restart", 0),
             ("release", "release after the migration", 300),
             ("release", "retry the release", 0),
             ("release", "release an unknown lease", 0),
+            ("importAnnotations", "import a ResourceQuota's legacy entries", 0),
+            ("release", "release by VM name", 0),
             ("deletePool", "delete the namespace pool", 0),
         ]
         var replayed: Set<String> = []

@@ -21,6 +21,11 @@ public enum QuotaError: Error, Sendable, Equatable {
     /// 1007: the caller's `expectedRevision` (its fencing token) is not the lease's revision;
     /// `actual` is 0 when no such lease is known (for `reserve`: none is active).
     case revisionMismatch(LeaseID, expected: Int64, actual: Int64)
+    /// 1005: no active lease in `pool` carries the label `vmName` with this value.
+    case leaseNameNotFound(pool: PoolPath, vmName: String)
+    /// 1009: more than one active lease in `pool` carries the label `vmName` with this value, so a
+    /// name cannot say which one is meant; use the lease id (issue #5).
+    case ambiguous(pool: PoolPath, vmName: String, leases: [LeaseID])
 
     /// The JSON-RPC error code.
     public var code: Int {
@@ -30,9 +35,10 @@ public enum QuotaError: Error, Sendable, Equatable {
         case .insufficientHeadroom: 1002
         case .leaseConflict: 1003
         case .leaseNotActive: 1004
-        case .leaseNotFound: 1005
+        case .leaseNotFound, .leaseNameNotFound: 1005
         case .poolBusy: 1006
         case .revisionMismatch: 1007
+        case .ambiguous: 1009
         }
     }
 
@@ -58,6 +64,10 @@ public enum QuotaError: Error, Sendable, Equatable {
             "PoolBusy: pool \(String(reflecting: pool.rawValue)) \(reason)"
         case .revisionMismatch(let id, let expected, let actual):
             "RevisionMismatch: lease \(id) is at revision \(actual), not the expected \(expected)"
+        case .leaseNameNotFound(let pool, let vmName):
+            "LeaseNotFound: no lease for vmName \(String(reflecting: vmName)) active in pool \(String(reflecting: pool.rawValue))"
+        case .ambiguous(let pool, let vmName, let leases):
+            "Ambiguous: \(leases.count) active leases for vmName \(String(reflecting: vmName)) in pool \(String(reflecting: pool.rawValue)); name one by its id"
         }
     }
 }

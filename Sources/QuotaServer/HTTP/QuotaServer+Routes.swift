@@ -1,5 +1,7 @@
 import EventHTTP
 import JSON
+import JSONRPC
+import QuotaAuth
 
 /// HTTP routing. JSON-RPC answers, errors included, go out with 200; HTTP-level problems get
 /// their own status and a JSON body.
@@ -11,6 +13,8 @@ extension QuotaServer {
     /// - `GET /readyz`: 200 when the store has loaded and its last commit succeeded, else 503.
     /// - `GET /metrics`: the Prometheus text exposition.
     /// - `GET /`: the HTML status page (``StatusPage``).
+    /// - With `--tokens`, `/metrics` and `/` show every pool, so they need a principal of any role
+    ///   whose pools are `*` (401 without a known credential, 403 for a scoped one).
     /// - Other methods on those paths: 405 with `Allow`; other paths: 404; a non-JSON
     ///   Content-Type on `/rpc`: 415.
     func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
@@ -22,7 +26,8 @@ extension QuotaServer {
             if let contentType = request.header("Content-Type"), !Self.isJSONMediaType(contentType) {
                 return Self.sendError(responder, status: 415, "Content-Type must be application/json (got \(contentType))")
             }
-            reply(responder, body: service.handle(body: request.body))
+            guard let context = authenticate(request, responder) else { return }
+            reply(responder, body: service.handle(body: request.body, context: context))
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else {
                 return Self.sendError(responder, status: 405, "method \(request.method) not allowed on /healthz; use GET", headers: [(name: "Allow", value: "GET, HEAD")])
@@ -37,16 +42,27 @@ extension QuotaServer {
                 Self.sendJSON(responder, status: 503, body: JSONWriter.serialize(["status": "not ready", "reason": .string(reason)]))
             }
         case "/metrics":
-            guard Self.allowGet(request, responder) else { return }
+            guard Self.allowGet(request, responder), authorizeOverview(request, responder) else { return }
             let body = metrics.exposition(ledger: service.ledger, openConnections: http?.openConnections ?? 0, isReady: isReady)
             responder.send(status: 200, headers: [(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")], body: body)
         case "/":
-            guard Self.allowGet(request, responder) else { return }
+            guard Self.allowGet(request, responder), authorizeOverview(request, responder) else { return }
             let page = StatusPage(query: request.query, ledger: service.ledger, now: service.clock.now(), startedAt: startedAt, isReady: isReady, version: version)
             responder.send(status: 200, headers: StatusPage.headers, body: Array(page.render().utf8))
         default:
             Self.sendError(responder, status: 404, "no route for \(request.path); JSON-RPC is served at POST /rpc")
         }
+    }
+
+    /// True when the caller may see every pool (the metrics, the status page): always without
+    /// `--tokens`; with it, a principal whose pools are `*`. Else answers 401 or 403 and returns false.
+    func authorizeOverview(_ request: HTTPRequest, _ responder: HTTPResponder) -> Bool {
+        guard let context = authenticate(request, responder) else { return false }
+        if let principal = context.principal, !principal.isUnscoped {
+            Self.sendError(responder, status: 403, "principal \(principal.name) may see only some pools; \(request.path) shows every pool")
+            return false
+        }
+        return true
     }
 
     /// True for GET and HEAD; else sends 405 with `Allow` and returns false.
@@ -56,6 +72,34 @@ extension QuotaServer {
             return false
         }
         return true
+    }
+
+    /// The caller of a request, or nil after answering 401 (issue #6): the principal of its bearer
+    /// token, else (mutual TLS) the principal its client certificate's CN or a DNS SAN names.
+    /// Without `--tokens`, every request is let in with no principal. The token never reaches a
+    /// log or a reply.
+    /// - Returns: the call context, or nil when the request was answered 401 with
+    ///   `WWW-Authenticate: Bearer` (RFC 6750 section 3) and a JSON-RPC error -32002, id null.
+    func authenticate(_ request: HTTPRequest, _ responder: HTTPResponder) -> CallContext? {
+        guard let authenticator else { return CallContext() }
+        let challenge: String
+        let reason: String
+        if let header = request.header("Authorization") {
+            if let token = Authenticator.bearerToken(in: header), let principal = authenticator.principal(bearer: token) {
+                return CallContext(principal: principal)
+            }
+            challenge = #"Bearer realm="quotad", error="invalid_token""#
+            reason = "the bearer token is not known"
+        } else if let principal = authenticator.principal(certificateNames: request.peerCertificateNames) {
+            // Mutual TLS: the verified client certificate names the principal.
+            return CallContext(principal: principal)
+        } else {
+            challenge = #"Bearer realm="quotad""#
+            reason = "send Authorization: Bearer <token>"
+        }
+        let body = JSONRPCResponse(id: .null, error: .unauthorized(reason)).json
+        Self.sendJSON(responder, status: 401, body: JSONWriter.serialize(body), headers: [(name: "WWW-Authenticate", value: challenge)])
+        return nil
     }
 
     /// True for `application/json`, with or without parameters such as `charset=utf-8`.

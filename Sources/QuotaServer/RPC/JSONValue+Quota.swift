@@ -70,3 +70,18 @@ extension Denial {
         return .object(object)
     }
 }
+
+extension PoolTotals {
+    /// The totals object of `inspect {labelSelector}`.
+    var json: JSONValue {
+        var object = JSONObject()
+        object.append("pools", pools.json)
+        object.append("activeLeases", activeLeases.json)
+        object.append("capacity", capacity.json)
+        object.append("reserved", reserved.json)
+        object.append("available", available.json)
+        object.append("base", base.json)
+        object.append("effective", effective.json)
+        return .object(object)
+    }
+}

@@ -91,4 +91,25 @@ extension Params {
         }
         return labels
     }
+
+    /// The VM name in `vmName`: the VMI's `metadata.name`, as leases carry it in their `vmName` label.
+    /// - Throws: -32602 when missing, not a string, empty, or over 253 bytes.
+    mutating func vmName(_ name: String = "vmName") throws(JSONRPCError) -> String {
+        let text = try string(name)
+        guard !text.isEmpty, text.utf8.count <= Ledger.maxTextBytes else {
+            throw .invalidParams(field: name, reason: "must be 1 to \(Ledger.maxTextBytes) bytes (got \(text.utf8.count))")
+        }
+        return text
+    }
+
+    /// The label selector in `labelSelector`, or the empty selector (everything) when absent.
+    /// - Throws: -32602 when not a string or not a valid Kubernetes label selector.
+    mutating func labelSelector(_ name: String = "labelSelector") throws(JSONRPCError) -> LabelSelector {
+        let text = try optionalString(name) ?? ""
+        do {
+            return try LabelSelector(text)
+        } catch {
+            throw .invalidParams(field: name, reason: error.reason)
+        }
+    }
 }

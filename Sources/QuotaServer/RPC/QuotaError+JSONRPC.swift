@@ -24,6 +24,12 @@ extension QuotaError {
             return JSONRPCError(code: code, message: message, data: ["pool": .string(pool.rawValue), "reason": .string(reason)])
         case .revisionMismatch(let id, let expected, let actual):
             return JSONRPCError(code: code, message: message, data: ["lease": .string(id.rawValue), "expected": expected.json, "actual": actual.json])
+        case .leaseNameNotFound(let pool, let vmName):
+            return JSONRPCError(code: code, message: message, data: ["pool": .string(pool.rawValue), "vmName": .string(vmName)])
+        case .ambiguous(let pool, let vmName, let leases):
+            return JSONRPCError(code: code, message: message, data: [
+                "pool": .string(pool.rawValue), "vmName": .string(vmName), "leases": .array(leases.map { .string($0.rawValue) }),
+            ])
         }
     }
 }

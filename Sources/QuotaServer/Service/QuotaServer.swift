@@ -7,6 +7,7 @@ import EventHTTP
 import JSON
 import JSONRPC
 import Logging
+import QuotaAuth
 import QuotaCore
 import QuotaStore
 
@@ -46,6 +47,8 @@ public final class QuotaServer {
         var responder: HTTPResponder
         var calls: [CallRecord]
     }
+    /// Who may call; nil when quotad runs without `--tokens`. Replaced on SIGHUP.
+    var authenticator: Authenticator?
 
     /// Opens the store, restores the ledger, expires what expired while quotad was down and commits
     /// that, then binds the listening socket.
@@ -58,6 +61,13 @@ public final class QuotaServer {
         self.configuration = configuration
         self.logger = logger
         self.metrics = ServerMetrics(maxPools: configuration.metricsMaxPools)
+        if let path = configuration.tokensFile {
+            authenticator = Authenticator(tokens: try TokensFile.load(path: path))
+        } else if !configuration.listensOnLoopback && !configuration.allowUnauthenticated {
+            throw ServerConfigurationError(
+                "refusing to serve \(configuration.host) without authentication: give --tokens FILE, listen on loopback, or pass --insecure-allow-unauthenticated"
+            )
+        }
         self.loop = try EventLoop()
         switch configuration.store {
         case .memory: store = MemoryStore()
@@ -87,6 +97,9 @@ public final class QuotaServer {
         httpConfiguration.maxBodyBytes = configuration.maxBodyBytes
         httpConfiguration.idleTimeoutSeconds = configuration.idleTimeoutSeconds
         httpConfiguration.maxConnections = configuration.maxConnections
+        if let certificate = configuration.tlsCertificate, let key = configuration.tlsKey {
+            httpConfiguration.tls = try TLSContext(certificatePath: certificate, keyPath: key, clientCAPath: configuration.tlsClientCA)
+        }
         http = try HTTPServer(loop: loop, configuration: httpConfiguration) { [unowned self] request, responder in
             self.route(request, responder)
         }
@@ -103,6 +116,7 @@ public final class QuotaServer {
         expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
         loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
         loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
+        loop.onSignal(SIGHUP) { [unowned self] in self.reloadTokens() }
         scheduleExpiry()
         logStartup()
     }
@@ -112,7 +126,7 @@ public final class QuotaServer {
 
     /// A one-line summary for the start-up log.
     public var summary: String {
-        "quotad listening on http://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize)"
+        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
     /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.
@@ -173,6 +187,25 @@ public final class QuotaServer {
             timer.schedule(afterSeconds: min(seconds, 3600))
         } else {
             timer.cancel()
+        }
+    }
+
+    // MARK: Tokens
+
+    /// Re-reads the tokens file (SIGHUP). Connections stay open; the next request is judged by the
+    /// new file. A file that cannot be read or parsed keeps the old tokens, and the log says why.
+    /// (A tokens file is a few kilobytes on a local disk, read on the loop thread.)
+    func reloadTokens() {
+        guard let path = configuration.tokensFile else {
+            logger.warning("SIGHUP: no --tokens file to reload", metadata: ["event": "tokens_reload"])
+            return
+        }
+        do {
+            let file = try TokensFile.load(path: path)
+            authenticator = Authenticator(tokens: file)
+            logger.notice("SIGHUP: reloaded \(file.entries.count) principal(s) from \(path)", metadata: ["event": "tokens_reload"])
+        } catch {
+            logger.error("SIGHUP: kept the previous tokens; \(error.reason)", metadata: ["event": "tokens_reload"])
         }
     }
 

@@ -23,9 +23,26 @@ public struct ServerConfiguration: Sendable {
     public var maxBatchSize: Int = 1000
     /// Seconds released and expired leases are remembered.
     public var retentionSeconds: Int64 = 3600
+    /// The tokens file (issue #6); nil runs without authentication, which only a loopback
+    /// `host` allows unless ``allowUnauthenticated`` is set.
+    public var tokensFile: String?
+    /// Serve without authentication on a non-loopback address (`--insecure-allow-unauthenticated`).
+    public var allowUnauthenticated = false
+
+    /// HTTPS: PEM certificate chain and key; both or neither.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// PEM CA that client certificates must chain to (mutual TLS); needs the certificate and key.
+    public var tlsClientCA: String?
+
     /// The most pools with per-pool metric series (`quota_pool_*`); cluster pools are kept first,
     /// then by path. 0 turns per-pool series off (issue #7).
     public var metricsMaxPools: Int = 1000
+
+    /// True when `host` is a loopback address: `localhost`, `::1` or 127.0.0.0/8.
+    public var listensOnLoopback: Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+    }
 
     public init() {}
 }

@@ -37,11 +37,12 @@ final class QuotadProcess {
     /// Starts quotad and waits for its "listening" line.
     /// - Parameters:
     ///   - dataDirectory: the store's directory (reuse one to test restarts).
+    ///   - listen: the `--listen` address; a free loopback port by default.
     ///   - arguments: extra flags.
-    init(dataDirectory: URL = QuotadProcess.makeDataDirectory(), arguments: [String] = []) throws {
+    init(dataDirectory: URL = QuotadProcess.makeDataDirectory(), listen: String = "127.0.0.1:0", arguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = Self.binary
-        process.arguments = ["--listen", "127.0.0.1:0", "--data-dir", dataDirectory.path] + arguments
+        process.arguments = ["--listen", listen, "--data-dir", dataDirectory.path] + arguments
         errorLog = dataDirectory.appendingPathComponent("quotad.stderr.log")
         FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: errorLog)
@@ -53,7 +54,7 @@ final class QuotadProcess {
         port = try readPort()
     }
 
-    /// Reads stdout until the "listening on http://127.0.0.1:PORT" line, for at most 30 s.
+    /// Reads stdout until the "quotad listening on http://HOST:PORT" line, for at most 30 s.
     private func readPort() throws -> Int {
         // The child has its own copy of the write end; without closing ours, EOF never comes.
         try? output.fileHandleForWriting.close()
@@ -67,9 +68,12 @@ final class QuotadProcess {
             let count = read(descriptor, &buffer, buffer.count)
             if count <= 0 { break }
             text += String(decoding: buffer[0..<count], as: UTF8.self)
-            if let range = text.range(of: "http://127.0.0.1:") {
+            if let range = text.range(of: "listening on ").flatMap({ text.range(of: "://", range: $0.upperBound..<text.endIndex) }) {
                 let rest = text[range.upperBound...]
-                if let end = rest.firstIndex(of: " "), let port = Int(rest[..<end]) { return port }
+                if let end = rest.firstIndex(of: " "), let colon = rest[..<end].lastIndex(of: ":"),
+                   let port = Int(rest[rest.index(after: colon)..<end]) {
+                    return port
+                }
             }
         }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }

@@ -8,6 +8,8 @@ import Glibc
 /// independently of quotad's own JSON reader.
 struct RPCClient {
     let port: Int
+    /// Sent as `Authorization: Bearer <token>` when set.
+    var token: String? = nil
 
     struct Response {
         var status: Int
@@ -29,12 +31,18 @@ struct RPCClient {
     func post(_ body: Data, path: String = "/rpc", contentType: String? = "application/json") throws -> Response {
         var head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n"
         if let contentType { head += "Content-Type: \(contentType)\r\n" }
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
         return try send(raw: Data((head + "\r\n").utf8) + body)
     }
 
     /// A request with no body.
     func request(_ method: String, _ path: String) throws -> Response {
         try send(raw: Data("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n".utf8))
+    }
+
+    /// The same client, sending `token`.
+    func with(token: String?) -> RPCClient {
+        RPCClient(port: port, token: token)
     }
 
     /// Calls one method and returns the whole JSON-RPC response object.

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+
+/// The options every command takes: where quotad is, and how to print.
+struct GlobalOptions: ParsableArguments {
+    /// Used when neither --server nor QUOTA_SERVER is given.
+    static let defaultServer = "http://127.0.0.1:8080"
+
+    @Option(help: "quotad's URL; /rpc is added when it has no path. (default: $QUOTA_SERVER, else \(GlobalOptions.defaultServer))")
+    var server: String?
+
+    @Option(name: [.short, .customLong("output")], help: "Output format: table, json or yaml.")
+    var output: OutputFormat = .table
+
+    /// The JSON-RPC endpoint: --server, else $QUOTA_SERVER, else the default, with `/rpc` added
+    /// to a URL that has no path.
+    var endpoint: String {
+        let environment = ProcessInfo.processInfo.environment["QUOTA_SERVER"].flatMap { $0.isEmpty ? nil : $0 }
+        var url = server ?? environment ?? Self.defaultServer
+        if !url.contains("://") { url = "http://" + url }
+        let afterScheme = url[url.range(of: "://")!.upperBound...]
+        if let slash = afterScheme.firstIndex(of: "/") {
+            if afterScheme[slash...] == "/" { url += "rpc" }
+        } else {
+            url += "/rpc"
+        }
+        return url
+    }
+
+    /// A connection to quotad.
+    /// - Throws: ``CommandFailure`` when libcurl cannot make a handle.
+    func connect() throws(CommandFailure) -> Connection {
+        try Connection(url: endpoint)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import QuotaAuth
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// HTTPS through libevent's OpenSSL bufferevents, against the real binary (issue #6). A
+/// throw-away CA, server and client certificates are made with the openssl CLI for each run; curl
+/// is the client.
+@Suite struct TLSTests {
+    /// A CA, a server certificate for 127.0.0.1, and a client certificate with CN `ctl-a`.
+    struct Certificates {
+        let directory: URL
+        var ca: String { directory.appendingPathComponent("ca.pem").path }
+        var serverCertificate: String { directory.appendingPathComponent("server.pem").path }
+        var serverKey: String { directory.appendingPathComponent("server.key").path }
+        var clientCertificate: String { directory.appendingPathComponent("client.pem").path }
+        var clientKey: String { directory.appendingPathComponent("client.key").path }
+
+        init() throws {
+            directory = QuotadProcess.makeDataDirectory()
+            let steps: [[String]] = [
+                ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=quotad test CA"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost"],
+                ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=ctl-a"],
+                ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
+            ]
+            try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+            for arguments in steps {
+                let result = try run("/usr/bin/env", ["openssl"] + arguments, in: directory)
+                guard result.status == 0 else { throw HarnessError("openssl \(arguments): \(result.output)") }
+            }
+        }
+    }
+
+    /// Runs a command to completion, for at most 60 s.
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // Read before waiting, so a chatty child never blocks on a full pipe.
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// curl with a 10 s bound; `-sS` prints errors, `-w` appends the HTTP status.
+    static func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        try run("/usr/bin/env", ["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
+    }
+
+    @Test func httpsServesWithTheCAAndPlainHTTPFailsCleanly() throws {
+        let certificates = try Certificates()
+        let server = try QuotadProcess(arguments: ["--store", "memory", "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey])
+        let url = "https://127.0.0.1:\(server.port)"
+        let health = try Self.curl(["--cacert", certificates.ca, "\(url)/healthz"])
+        #expect(health.status == 0, "\(health.output)")
+        #expect(health.output.hasPrefix(#"{"status":"ok"}"#))
+        #expect(health.output.hasSuffix("200"))
+
+        let call = try Self.curl(["--cacert", certificates.ca, "-H", "Content-Type: application/json", "-d", #"{"jsonrpc":"2.0","id":1,"method":"inspect"}"#, "\(url)/rpc"])
+        #expect(call.output.contains(#""revision":0"#), "\(call.output)")
+
+        // Without the CA, the certificate is not trusted.
+        #expect(try Self.curl(["\(url)/healthz"]).status != 0)
+        // Plain HTTP to the TLS port: the handshake fails, the connection closes, nothing is served.
+        #expect(throws: HarnessError.self) { try server.client.request("GET", "/healthz") }
+        // TLS 1.1 is refused.
+        #expect(try Self.curl(["--cacert", certificates.ca, "--tls-max", "1.1", "\(url)/healthz"]).status != 0)
+        // The server is unharmed.
+        #expect(try Self.curl(["--cacert", certificates.ca, "\(url)/healthz"]).output.hasSuffix("200"))
+        #expect(server.process.isRunning)
+    }
+
+    @Test func mutualTLSRejectsClientsWithoutACertificateAndNamesThePrincipalByCN() throws {
+        let certificates = try Certificates()
+        let directory = certificates.directory
+        let tokens = directory.appendingPathComponent("tokens.yaml")
+        try """
+            principals:
+              - {name: ctl-a, role: controller, pools: ["c1"]}
+              - {name: admin, role: admin, pools: ["*"], tokenSHA256: \(TokenDigest(of: "admin-secret").hex)}
+            """.write(to: tokens, atomically: true, encoding: .utf8)
+        chmod(tokens.path, 0o600)
+        let server = try QuotadProcess(dataDirectory: directory, arguments: [
+            "--store", "memory", "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+            "--tls-client-ca", certificates.ca, "--tokens", tokens.path,
+        ])
+        let url = "https://127.0.0.1:\(server.port)"
+        // No client certificate: the handshake fails.
+        let anonymous = try Self.curl(["--cacert", certificates.ca, "\(url)/healthz"])
+        #expect(anonymous.status != 0, "\(anonymous.output)")
+
+        let client = ["--cacert", certificates.ca, "--cert", certificates.clientCertificate, "--key", certificates.clientKey]
+        let rpc = ["-H", "Content-Type: application/json", "\(url)/rpc"]
+        // The certificate's CN is the controller ctl-a: it may reserve in c1, not create pools.
+        let setPool = try Self.curl(client + ["-H", "Authorization: Bearer admin-secret", "-d", #"{"jsonrpc":"2.0","id":1,"method":"setPool","params":{"pool":"c1","capacity":{"limits.cpu":"2"}}}"#] + rpc)
+        #expect(setPool.output.contains(#""created":true"#), "\(setPool.output)")
+        let forbidden = try Self.curl(client + ["-d", #"{"jsonrpc":"2.0","id":1,"method":"setPool","params":{"pool":"c1","capacity":{}}}"#] + rpc)
+        #expect(forbidden.output.contains(#""code":1008"#) && forbidden.output.contains(#""principal":"ctl-a""#), "\(forbidden.output)")
+        let reserve = try Self.curl(client + ["-d", #"{"jsonrpc":"2.0","id":1,"method":"reserve","params":{"pool":"c1","lease":"6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c","resources":{"limits.cpu":"1"}}}"#] + rpc)
+        #expect(reserve.output.contains(#""holder":"ctl-a""#), "\(reserve.output)")
+        #expect(!server.standardError().contains("admin-secret"))
+    }
+}
