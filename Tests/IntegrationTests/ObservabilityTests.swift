@@ -269,6 +269,27 @@ struct ObservabilityTests {
         #expect(line.contains(#"holder="evil\nlevel=info forged=1""#), "a hostile holder stays inside one quoted value")
     }
 
+    /// With --tokens, /metrics and the status page show every pool: only an unscoped principal
+    /// (any role) may see them; /healthz and /readyz stay open for probes.
+    @Test func metricsAndStatusPageNeedAnUnscopedPrincipalUnderTokens() throws {
+        let directory = QuotadProcess.makeDataDirectory()
+        let file = try AuthorizationTests.tokensFile(AuthorizationTests.tokens, in: directory)
+        let server = try QuotadProcess(dataDirectory: directory, arguments: ["--tokens", file.path])
+        func get(_ path: String, as name: String?) throws -> RPCClient.Response {
+            var head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            if let name, let token = AuthorizationTests.tokens[name] { head += "Authorization: Bearer \(token)\r\n" }
+            return try server.client.send(raw: Data((head + "\r\n").utf8))
+        }
+        for path in ["/metrics", "/"] {
+            #expect(try get(path, as: nil).status == 401, "\(path) without a token")
+            #expect(try get(path, as: "reader-c1").status == 403, "\(path) for a scoped reader")
+            #expect(try get(path, as: "reader").status == 200, "\(path) for an unscoped reader")
+            #expect(try get(path, as: "admin").status == 200)
+        }
+        #expect(try get("/readyz", as: nil).status == 200)
+        #expect(try get("/healthz", as: nil).status == 200)
+    }
+
     @Test func badLogFlagsAreRefusedNamingTheValue() throws {
         for (flag, value) in [("--log-format", "xml"), ("--log-level", "loud"), ("--metrics-max-pools", "-1")] {
             let error = #expect(throws: HarnessError.self) { _ = try QuotadProcess(arguments: ["--store", "memory", "\(flag)=\(value)"]) }
