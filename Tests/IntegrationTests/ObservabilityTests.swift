@@ -156,6 +156,27 @@ struct ObservabilityTests {
         #expect(expiry["pools"] as? [String: Int] == ["c1/ns1": 1])
     }
 
+    /// A bulk change logs one line per lease it ended, and the counters count each lease.
+    @Test func reconcileLogsOneLinePerReleasedLease() throws {
+        let server = try QuotadProcess(arguments: ["--store", "memory", "--log-format", "json"])
+        let client = server.client
+        _ = try client.result("setPool", ["pool": "c1", "capacity": ["limits.cpu": "4"]])
+        for (lease, vm) in [(Self.leaseA, "vm-a"), (Self.leaseB, "vm-b"), (Self.leaseC, "vm-c")] {
+            _ = try client.result("reserve", ["pool": "c1", "lease": lease, "resources": ["limits.cpu": "1"], "holder": "ctl", "labels": ["vmName": vm]])
+        }
+        let reconciled = try client.result("reconcile", ["holder": "ctl", "leases": [Self.leaseB]])
+        #expect((reconciled["released"] as? [Any])?.count == 2)
+        let samples = try Self.scrape(client)
+        #expect(Self.value(samples, "quota_leases_released_total") == 2)
+        #expect(Self.value(samples, "quota_pool_active_leases", ["pool": "c1"]) == 1)
+        let lines = try Self.logLines(server)
+        let call = try #require(lines.first { $0["method"] as? String == "reconcile" && $0["event"] as? String == "call" })
+        #expect(call["released"] as? Int == 2)
+        let released = lines.filter { $0["event"] as? String == "lease_released" }
+        #expect(Set(released.compactMap { $0["vmName"] as? String }) == ["vm-a", "vm-c"])
+        #expect(released.allSatisfy { $0["method"] as? String == "reconcile" && $0["holder"] as? String == "ctl" && $0["pool"] as? String == "c1" && $0["revision"] as? Int == reconciled["revision"] as? Int })
+    }
+
     @Test func metricsMaxPoolsKeepsClusterPoolsFirst() throws {
         let server = try QuotadProcess(arguments: ["--store", "memory", "--metrics-max-pools", "2"])
         let client = server.client

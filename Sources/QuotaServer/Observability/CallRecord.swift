@@ -31,6 +31,22 @@ struct CallRecord: Sendable {
     var denial: Denial?
     /// How many leases a `reconcile` (or any result with a `released` array) ended.
     var releasedCount: Int?
+    /// The leases a call created or ended in bulk, from the result's `imported` (importAnnotations)
+    /// and `released` (reconcile) arrays, at most ``maxLeasesPerCall``, for one log line each.
+    var bulkLeases: [BulkLease] = []
+
+    /// One lease of a bulk change.
+    struct BulkLease: Sendable {
+        /// `imported` or `released`: the result member it came from.
+        var change: String
+        var id: String
+        var pool: String?
+        var holder: String?
+        var vmName: String?
+    }
+
+    /// The most leases of one call logged one by one.
+    static let maxLeasesPerCall = 4096
 
     /// The data of a 1002 error.
     struct Denial: Sendable {
@@ -78,6 +94,15 @@ struct CallRecord: Sendable {
             }
             revision = result["revision"]?.int64Value
             releasedCount = result["released"]?.arrayValue?.count
+            for change in ["imported", "released"] {
+                for lease in result[change]?.arrayValue ?? [] where bulkLeases.count < Self.maxLeasesPerCall {
+                    guard let id = Self.text(lease["id"]) else { continue }
+                    bulkLeases.append(BulkLease(
+                        change: change, id: id, pool: Self.text(lease["pool"]), holder: Self.text(lease["holder"]),
+                        vmName: Self.text(lease["labels"]?["vmName"])
+                    ))
+                }
+            }
         case .failure(let error):
             code = error.code
             errorMessage = String(error.message.prefix(Self.maxFieldLength * 4))

@@ -113,6 +113,7 @@ extension QuotaServer {
         if let vmName = call.vmName { metadata["vmName"] = .string(vmName) }
         if let revision = call.revision, call.code == 0 { metadata["revision"] = .stringConvertible(revision) }
         if let released = call.releasedCount { metadata["released"] = .stringConvertible(released) }
+        if !call.bulkLeases.isEmpty { metadata["leases"] = .stringConvertible(call.bulkLeases.count) }
         if call.isNotification { metadata["notification"] = .stringConvertible(true) }
         let message: String
         if let denial = call.denial {
@@ -129,6 +130,19 @@ extension QuotaServer {
             message = call.changed ? "\(call.method) changed the ledger" : "\(call.method) answered"
         }
         logger.log(level: level, "\(message)", metadata: metadata)
+        // A bulk change (importAnnotations, reconcile) also gets one line per lease it made or ended.
+        guard call.code == 0 else { return }
+        for lease in call.bulkLeases {
+            var fields: Logger.Metadata = [
+                "event": .string(lease.change == "imported" ? "lease_imported" : "lease_released"),
+                "method": .string(call.method), "code": .stringConvertible(0), "lease": .string(lease.id),
+            ]
+            if let pool = lease.pool { fields["pool"] = .string(pool) }
+            if let holder = lease.holder { fields["holder"] = .string(holder) }
+            if let vmName = lease.vmName { fields["vmName"] = .string(vmName) }
+            if let revision = call.revision { fields["revision"] = .stringConvertible(revision) }
+            logger.log(level: level, "\(call.method) \(lease.change) lease \(lease.id)", metadata: fields)
+        }
     }
 }
 
