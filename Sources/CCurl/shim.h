@@ -28,6 +28,13 @@ static inline CURLcode quotad_curl_setopt_write_function(CURL *handle, quotad_cu
     return curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, callback);
 }
 
+/* Bearer authentication (CURLAUTH_BEARER is a macro Swift does not import). */
+static inline CURLcode quotad_curl_set_bearer(CURL *handle, const char *token) {
+    CURLcode code = curl_easy_setopt(handle, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+    if (code != CURLE_OK) return code;
+    return curl_easy_setopt(handle, CURLOPT_XOAUTH2_BEARER, token);
+}
+
 static inline CURLcode quotad_curl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

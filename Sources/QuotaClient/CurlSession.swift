@@ -15,8 +15,9 @@ final class CurlSession {
     /// - Parameters:
     ///   - url: the endpoint, e.g. `http://127.0.0.1:8080/rpc`.
     ///   - timeoutSeconds: the most a whole request may take, in seconds.
+    ///   - credentials: bearer token, CA file and client certificate.
     /// - Throws: ``TransportError`` when libcurl cannot make a handle.
-    init(url: String, timeoutSeconds: Int) throws(TransportError) {
+    init(url: String, timeoutSeconds: Int, credentials: ClientCredentials = ClientCredentials()) throws(TransportError) {
         self.url = url
         guard Self.globalInit == CURLE_OK, let handle = curl_easy_init() else {
             throw TransportError(url: url, message: "curl_easy_init failed", curlCode: Int(CURLE_FAILED_INIT.rawValue))
@@ -36,8 +37,12 @@ final class CurlSession {
         quotad_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 10))
         quotad_curl_setopt_pointer(handle, CURLOPT_HTTPHEADER, headers)
         quotad_curl_setopt_write_function(handle, curlSessionWrite)
-        // Room for issue 6: CURLOPT_XOAUTH2_BEARER (--token), CURLOPT_CAINFO (--cacert),
-        // CURLOPT_SSLCERT / CURLOPT_SSLKEY (client certificates) are set here.
+        if let token = credentials.bearerToken {
+            quotad_curl_set_bearer(handle, token)
+        }
+        if let caFile = credentials.caFile { quotad_curl_setopt_string(handle, CURLOPT_CAINFO, caFile) }
+        if let certificate = credentials.clientCertificate { quotad_curl_setopt_string(handle, CURLOPT_SSLCERT, certificate) }
+        if let key = credentials.clientKey { quotad_curl_setopt_string(handle, CURLOPT_SSLKEY, key) }
     }
 
     deinit {

@@ -3,8 +3,6 @@ import JSON
 /// A JSON-RPC 2.0 client over HTTP POST (libcurl's easy API), params by name.
 ///
 /// One instance keeps one connection alive between calls; use it from one thread at a time.
-/// Later transport options (bearer token, CA file, client certificates; issue 6) belong to
-/// ``CurlSession``.
 public final class JSONRPCClient {
     /// The endpoint, e.g. `http://127.0.0.1:8080/rpc`.
     public let url: String
@@ -14,11 +12,12 @@ public final class JSONRPCClient {
     /// - Parameters:
     ///   - url: the endpoint the requests are POSTed to.
     ///   - timeoutSeconds: the most one request may take, in seconds (default 30).
+    ///   - credentials: bearer token, CA file and client certificate (issue #6).
     /// - Throws: ``ClientError/transport(_:)`` when libcurl cannot make a handle.
-    public init(url: String, timeoutSeconds: Int = 30) throws(ClientError) {
+    public init(url: String, timeoutSeconds: Int = 30, credentials: ClientCredentials = ClientCredentials()) throws(ClientError) {
         self.url = url
         do {
-            session = try CurlSession(url: url, timeoutSeconds: timeoutSeconds)
+            session = try CurlSession(url: url, timeoutSeconds: timeoutSeconds, credentials: credentials)
         } catch {
             throw .transport(error)
         }
@@ -96,6 +95,11 @@ public final class JSONRPCClient {
             throw .transport(error)
         }
         guard response.status == 200 else {
+            // A 401 carries a JSON-RPC error (-32002 Unauthorized): report it as the server's answer.
+            if response.status == 401, case .object(let object)? = try? JSONReader.parse(response.body),
+               let error = object["error"].flatMap(ServerError.init) {
+                throw .server(error)
+            }
             let text = String(decoding: response.body.prefix(500), as: UTF8.self)
             throw .invalidResponse(url: url, reason: "HTTP \(response.status) \(text)")
         }

@@ -111,5 +111,37 @@ import Glibc
         let reserve = try Self.curl(client + ["-d", #"{"jsonrpc":"2.0","id":1,"method":"reserve","params":{"pool":"c1","lease":"6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c","resources":{"limits.cpu":"1"}}}"#] + rpc)
         #expect(reserve.output.contains(#""holder":"ctl-a""#), "\(reserve.output)")
         #expect(!server.standardError().contains("admin-secret"))
+
+        // quotactl with --cacert, --cert/--key, and the admin's token from QUOTA_TOKEN.
+        let tls = ["--server", url, "--cacert", certificates.ca, "--cert", certificates.clientCertificate, "--key", certificates.clientKey]
+        let leases = try QuotactlProcess.run(["leases", "c1", "-o", "json"] + tls)
+        #expect(leases.status == 0, "\(leases)")
+        #expect(leases.stdout.contains("6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c"))
+        let asController = try QuotactlProcess.run(["pool", "set", "c2", "--capacity", "limits.cpu=1"] + tls)
+        #expect(asController.status == 1)
+        #expect(asController.stderr.contains("1008"), "\(asController)")
+        let asAdmin = try QuotactlProcess.run(["pool", "set", "c2", "--capacity", "limits.cpu=1"] + tls, environment: ["QUOTA_TOKEN": "admin-secret"])
+        #expect(asAdmin.status == 0, "\(asAdmin)")
+        // Without the client certificate the handshake fails, and the message names the URL.
+        let anonymousCLI = try QuotactlProcess.run(["inspect", "--server", url, "--cacert", certificates.ca])
+        #expect(anonymousCLI.status == 1)
+        #expect(anonymousCLI.stderr.contains(url))
+    }
+
+    @Test func quotactlSendsItsTokenAndReportsA401() throws {
+        let directory = QuotadProcess.makeDataDirectory()
+        let tokens = directory.appendingPathComponent("tokens.yaml")
+        try "principals: [{name: admin, role: admin, pools: ['*'], tokenSHA256: \(TokenDigest(of: "admin-secret").hex)}]\n"
+            .write(to: tokens, atomically: true, encoding: .utf8)
+        chmod(tokens.path, 0o600)
+        let server = try QuotadProcess(dataDirectory: directory, arguments: ["--store", "memory", "--tokens", tokens.path])
+        let denied = try QuotactlProcess.run(["inspect", "--server", server.url, "--token", "wrong"])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.contains("-32002"), "\(denied)")
+        #expect(!denied.stderr.contains("wrong"), "the token is echoed: \(denied.stderr)")
+        let allowed = try QuotactlProcess.run(["pool", "set", "c1", "--capacity", "limits.cpu=1", "--server", server.url, "--token", "admin-secret"])
+        #expect(allowed.status == 0, "\(allowed)")
+        let fromEnvironment = try QuotactlProcess.run(["inspect", "c1", "--server", server.url], environment: ["QUOTA_TOKEN": "admin-secret"])
+        #expect(fromEnvironment.status == 0, "\(fromEnvironment)")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import QuotaClient
 
 /// The options every command takes: where quotad is, and how to print.
 struct GlobalOptions: ParsableArguments {
@@ -11,6 +12,28 @@ struct GlobalOptions: ParsableArguments {
 
     @Option(name: [.short, .customLong("output")], help: "Output format: table, json or yaml.")
     var output: OutputFormat = .table
+
+    @Option(help: "Bearer token for quotad's --tokens. (default: $QUOTA_TOKEN)")
+    var token: String?
+
+    @Option(help: "PEM CA certificates to verify an https quotad with.")
+    var cacert: String?
+
+    @Option(help: "PEM client certificate, for a quotad with --tls-client-ca.")
+    var cert: String?
+
+    @Option(help: "PEM private key of --cert.")
+    var key: String?
+
+    /// The credentials: --token, else $QUOTA_TOKEN; --cacert; --cert and --key.
+    var credentials: ClientCredentials {
+        let environment = ProcessInfo.processInfo.environment["QUOTA_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return ClientCredentials(bearerToken: token ?? environment, caFile: cacert, clientCertificate: cert, clientKey: key)
+    }
+
+    func validate() throws {
+        guard (cert == nil) == (key == nil) else { throw ValidationError("--cert and --key go together") }
+    }
 
     /// The JSON-RPC endpoint: --server, else $QUOTA_SERVER, else the default, with `/rpc` added
     /// to a URL that has no path.
@@ -30,6 +53,6 @@ struct GlobalOptions: ParsableArguments {
     /// A connection to quotad.
     /// - Throws: ``CommandFailure`` when libcurl cannot make a handle.
     func connect() throws(CommandFailure) -> Connection {
-        try Connection(url: endpoint)
+        try Connection(url: endpoint, credentials: credentials)
     }
 }

@@ -6,9 +6,9 @@ final class Connection {
     let client: JSONRPCClient
 
     /// - Throws: ``CommandFailure`` when libcurl cannot make a handle.
-    init(url: String) throws(CommandFailure) {
+    init(url: String, credentials: ClientCredentials) throws(CommandFailure) {
         do {
-            client = try JSONRPCClient(url: url)
+            client = try JSONRPCClient(url: url, credentials: credentials)
         } catch {
             throw CommandFailure(error.description)
         }

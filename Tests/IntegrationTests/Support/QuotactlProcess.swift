@@ -32,8 +32,8 @@ struct QuotactlProcess {
 
     /// Runs quotactl with `arguments` and waits at most `timeout` seconds for it to end.
     /// - Parameters:
-    ///   - environment: variables set on top of this process's environment (QUOTA_SERVER is removed
-    ///     unless given here).
+    ///   - environment: variables set on top of this process's environment (QUOTA_SERVER and
+    ///     QUOTA_TOKEN are removed unless given here).
     /// - Throws: ``HarnessError`` when it cannot start or does not end in time (it is killed then).
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Outcome {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quotactl-run-\(UUID().uuidString)")
@@ -50,6 +50,7 @@ struct QuotactlProcess {
         process.currentDirectoryURL = repositoryRoot
         var env = ProcessInfo.processInfo.environment
         env["QUOTA_SERVER"] = nil
+        env["QUOTA_TOKEN"] = nil
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardInput = FileHandle.nullDevice

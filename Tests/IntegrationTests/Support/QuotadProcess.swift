@@ -44,7 +44,7 @@ final class QuotadProcess {
         process.executableURL = Self.binary
         process.arguments = ["--listen", listen, "--data-dir", dataDirectory.path] + arguments
         errorLog = dataDirectory.appendingPathComponent("quotad.stderr.log")
-        FileManager.default.createFile(atPath: errorLog.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: errorLog)
         errorHandle.seekToEndOfFile()
         process.standardOutput = output
