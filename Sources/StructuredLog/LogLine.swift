@@ -16,7 +16,7 @@ import Logging
 public enum LogLine {
     /// Metadata keys written first, in this order, when present.
     public static let leadingKeys = [
-        "event", "method", "code", "pool", "resource", "lease", "holder", "vmName", "revision", "duration",
+        "event", "principal", "method", "code", "pool", "resource", "lease", "holder", "vmName", "revision", "duration",
     ]
 
     /// One rendered line.

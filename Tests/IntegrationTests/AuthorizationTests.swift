@@ -145,6 +145,52 @@ import Glibc
         #expect((everything["totals"] as? [String: Any])?["activeLeases"] as? Int == 2)
     }
 
+    /// Every change, and every refused attempt, leaves one JSON log line naming the principal,
+    /// method, pool, lease, outcome code and (for a change) the revision; expiry is quotad's own.
+    @Test func changesAreAuditedWithThePrincipal() throws {
+        let directory = QuotadProcess.makeDataDirectory()
+        let file = try Self.tokensFile(Self.tokens, in: directory)
+        let server = try QuotadProcess(dataDirectory: directory, arguments: ["--tokens", file.path, "--log-format", "json"])
+        let admin = server.client.with(token: Self.tokens["admin"])
+        _ = try admin.result("setPool", ["pool": "c1", "capacity": ["limits.cpu": "4"]])
+        let controller = server.client.with(token: Self.tokens["ctl-a"])
+        let id = UUID().uuidString.lowercased()
+        let reserved = try controller.result("reserve", ["pool": "c1", "lease": id, "resources": ["limits.cpu": "1"], "ttlSeconds": 1])
+        let revision = reserved["revision"] as? Int
+        _ = try server.client.with(token: Self.tokens["ctl-b"]).call("release", ["lease": id])
+
+        func lines() -> [[String: Any]] {
+            server.standardError().split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }
+        }
+        func line(_ match: ([String: Any]) -> Bool) throws -> [String: Any] {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if let found = lines().first(where: match) { return found }
+                usleep(20_000)
+            }
+            throw HarnessError("no such log line in \(server.standardError())")
+        }
+        let setPool = try line { $0["method"] as? String == "setPool" }
+        #expect(setPool["principal"] as? String == "admin")
+        #expect(setPool["pool"] as? String == "c1")
+        #expect(setPool["code"] as? Int == 0)
+        let reserve = try line { $0["method"] as? String == "reserve" }
+        #expect(reserve["principal"] as? String == "ctl-a")
+        #expect(reserve["lease"] as? String == id)
+        #expect(reserve["revision"] as? Int == revision)
+        #expect(reserve["time"] is String)
+        let refused = try line { $0["method"] as? String == "release" }
+        #expect(refused["principal"] as? String == "ctl-b")
+        #expect(refused["code"] as? Int == 1008)
+        // The 1 s lease expires by itself; its line is quotad's.
+        let expiry = try line { $0["event"] as? String == "expire" }
+        #expect(expiry["count"] as? Int == 1)
+        #expect(expiry["principal"] as? String == "quotad")
+        for token in Self.tokens.values { #expect(!server.standardError().contains(token)) }
+    }
+
     @Test func readerOnlyReads() throws {
         let f = try Fixture()
         let id = try f.lease(in: "c1/ns", holder: "ctl-a")

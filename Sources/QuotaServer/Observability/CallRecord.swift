@@ -14,6 +14,8 @@ struct CallRecord: Sendable {
     /// True when the call changed the ledger (the global revision moved).
     var changed: Bool
     var isNotification: Bool
+    /// Who called: the authenticated principal's name; nil without `--tokens` (issue #6's audit).
+    var principal: String?
     /// When the call started, on the monotonic clock.
     var started: ContinuousClock.Instant
     /// The pool, lease, holder and `labels.vmName` of the call: from the result's lease when there
@@ -64,10 +66,12 @@ struct CallRecord: Sendable {
     ///   - knownMethods: the registered method names.
     ///   - changed: whether the ledger's revision moved during the call.
     ///   - started: when the call started.
+    ///   - principal: the caller's principal name, when authentication is on.
     init(
         call: JSONRPCDispatcher<CallContext>.InterceptedCall, outcome: Result<JSONValue, JSONRPCError>,
-        knownMethods: Set<String>, changed: Bool, started: ContinuousClock.Instant
+        knownMethods: Set<String>, changed: Bool, started: ContinuousClock.Instant, principal: String? = nil
     ) {
+        self.principal = principal
         if let name = call.method {
             method = knownMethods.contains(name) ? name : "unknown"
         } else {

@@ -17,13 +17,14 @@ final class CallRecorder: @unchecked Sendable {
     init(service: QuotaService) {
         self.service = service
         self.knownMethods = Set(service.methodNames)
-        service.dispatcher.interceptor = { [unowned self] call, _, proceed in
+        service.dispatcher.interceptor = { [unowned self] call, context, proceed in
             let started = ContinuousClock.now
             let before = self.service.ledger.revision
             let outcome = proceed()
             self.records.append(CallRecord(
                 call: call, outcome: outcome, knownMethods: self.knownMethods,
-                changed: self.service.ledger.revision != before, started: started
+                changed: self.service.ledger.revision != before, started: started,
+                principal: context.principal?.name
             ))
             return outcome
         }

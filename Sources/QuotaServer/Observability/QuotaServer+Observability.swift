@@ -49,14 +49,14 @@ extension QuotaServer {
         for lease in expired { byPool[lease.pool.rawValue, default: 0] += 1 }
         let pools = byPool.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(20)
         logger.info("expired \(expired.count) lease(s)", metadata: [
-            "event": "expire", "count": .stringConvertible(expired.count),
+            "event": "expire", "principal": "quotad", "count": .stringConvertible(expired.count),
             "revision": .stringConvertible(report.changes.revision),
             "pools": .dictionary(Dictionary(uniqueKeysWithValues: pools.map { ($0.key, .stringConvertible($0.value)) })),
         ])
         if logger.logLevel <= .debug {
             for lease in expired.sorted(by: { $0.id < $1.id }) {
                 logger.debug("lease expired", metadata: [
-                    "event": "expire", "pool": .string(lease.pool.rawValue), "lease": .string(lease.id.rawValue),
+                    "event": "expire", "principal": "quotad", "pool": .string(lease.pool.rawValue), "lease": .string(lease.id.rawValue),
                     "holder": .string(lease.holder), "vmName": .string(lease.labels["vmName"] ?? ""),
                     "revision": .stringConvertible(lease.modRevision),
                 ])
@@ -110,6 +110,7 @@ extension QuotaServer {
             "event": .string(call.code == 1002 ? "denied" : "call"), "method": .string(call.method),
             "code": .stringConvertible(call.code), "duration": .stringConvertible(duration.seconds),
         ]
+        if let principal = call.principal { metadata["principal"] = .string(principal) }
         if let pool = call.pool { metadata["pool"] = .string(pool) }
         if let lease = call.lease { metadata["lease"] = .string(lease) }
         if let holder = call.holder { metadata["holder"] = .string(holder) }
@@ -140,6 +141,7 @@ extension QuotaServer {
                 "event": .string(lease.change == "imported" ? "lease_imported" : "lease_released"),
                 "method": .string(call.method), "code": .stringConvertible(0), "lease": .string(lease.id),
             ]
+            if let principal = call.principal { fields["principal"] = .string(principal) }
             if let pool = lease.pool { fields["pool"] = .string(pool) }
             if let holder = lease.holder { fields["holder"] = .string(holder) }
             if let vmName = lease.vmName { fields["vmName"] = .string(vmName) }
