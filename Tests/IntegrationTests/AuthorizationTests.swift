@@ -318,21 +318,7 @@ import Glibc
 
     /// Runs quotad to completion (for start-up refusals), for at most 30 s.
     func runQuotad(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
-        let process = Process()
-        process.executableURL = QuotadProcess.binary
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw HarnessError("quotad \(arguments) did not exit")
-        }
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, text)
+        let result = try ExternalCommand.run([QuotadProcess.binary.path] + arguments, timeout: 30)
+        return (result.status, result.standardError)
     }
 }

@@ -77,12 +77,12 @@ struct RestartSemanticsTests {
         // Then every lease is made due in the same moment, `margin` seconds from now: after quotad
         // has loaded them and serves, before the test gives up.
         let due = Int64((Date().timeIntervalSince1970 + margin) * 1e9)
-        let update = try TLSTests.run("/usr/bin/env", [
+        let update = try ExternalCommand.run([
             "python3", "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('update leases set expires_at=?', (int(sys.argv[2]),)); c.commit()",
             directory.appendingPathComponent("quotad.sqlite").path, String(due),
         ])
-        try #require(update.status == 0, "\(update.output)")
+        try #require(update.status == 0, "\(update.standardError)")
 
         let server = try QuotadProcess(dataDirectory: directory)
         let client = server.client

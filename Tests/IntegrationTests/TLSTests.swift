@@ -29,34 +29,16 @@ import Glibc
             ]
             try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
             for arguments in steps {
-                let result = try run("/usr/bin/env", ["openssl"] + arguments, in: directory)
-                guard result.status == 0 else { throw HarnessError("openssl \(arguments): \(result.output)") }
+                let result = try ExternalCommand.run(["openssl"] + arguments, in: directory)
+                guard result.status == 0 else { throw HarnessError("openssl \(arguments): \(result.standardError)") }
             }
         }
     }
 
-    /// Runs a command to completion, for at most 60 s.
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        // Read before waiting, so a chatty child never blocks on a full pipe.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let deadline = Date().addingTimeInterval(60)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     /// curl with a 10 s bound; `-sS` prints errors, `-w` appends the HTTP status.
     static func curl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        try run("/usr/bin/env", ["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
+        let result = try ExternalCommand.run(["curl", "-sS", "--max-time", "10", "-w", "\n%{http_code}"] + arguments)
+        return (result.status, result.text + result.standardError)
     }
 
     @Test func httpsServesWithTheCAAndPlainHTTPFailsCleanly() throws {

@@ -3,7 +3,8 @@ import Foundation
 import Glibc
 #endif
 
-/// Runs a helper program (python3, chromium) for a test, bounded in time.
+/// Runs a helper program (python3, chromium, openssl, curl, quotad to completion) for a test,
+/// bounded in time.
 enum ExternalCommand {
     struct Output {
         var status: Int32
@@ -12,13 +13,14 @@ enum ExternalCommand {
         var text: String { String(decoding: standardOutput, as: UTF8.self) }
     }
 
-    /// Runs `arguments[0]` (looked up on PATH) with the rest as arguments, feeding `input` on
-    /// standard input, and waits at most `timeout` seconds.
+    /// Runs `arguments[0]` (looked up on PATH, or a path) with the rest as arguments, in
+    /// `directory` when given, feeding `input` on standard input, and waits at most `timeout` seconds.
     /// - Throws: ``HarnessError`` when it cannot start or runs past the timeout (it is killed).
-    static func run(_ arguments: [String], input: Data = Data(), timeout: Double = 60) throws -> Output {
+    static func run(_ arguments: [String], in directory: URL? = nil, input: Data = Data(), timeout: Double = 60) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
         process.standardInput = stdin
         process.standardOutput = stdout
