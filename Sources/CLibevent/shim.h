@@ -78,7 +78,26 @@ static inline struct bufferevent *quotad_tls_bufferevent(struct event_base *base
     return bev;
 }
 
-/* The verified client certificate's subject CN and DNS SANs, each followed by '\n', into out.
+/* True when bytes[0..<count] may be a principal's name: no NUL, no control character (C0 or DEL).
+ * A name with a newline could otherwise forge a second name in the list below. */
+static inline int quotad_tls_is_clean_name(const unsigned char *bytes, size_t count) {
+    if (count == 0) return 0;
+    for (size_t index = 0; index < count; index++) {
+        if (bytes[index] < 0x20 || bytes[index] == 0x7f) return 0;
+    }
+    return 1;
+}
+
+/* Appends one name and a '\n' to out when it is clean and fits. */
+static inline void quotad_tls_append_name(char *out, size_t size, size_t *used, const unsigned char *bytes, size_t count) {
+    if (!quotad_tls_is_clean_name(bytes, count) || count + 1 >= size - *used) return;
+    memcpy(out + *used, bytes, count);
+    *used += count;
+    out[(*used)++] = '\n';
+}
+
+/* The verified client certificate's subject CNs (as UTF-8, whatever their ASN.1 string type) and
+ * DNS SANs, each followed by '\n', into out; names holding a control character are skipped.
  * Returns the number of bytes written, 0 when the connection is not TLS or has no certificate. */
 static inline size_t quotad_tls_peer_names(struct bufferevent *bev, char *out, size_t size) {
     SSL *ssl = bufferevent_openssl_get_ssl(bev);
@@ -88,24 +107,21 @@ static inline size_t quotad_tls_peer_names(struct bufferevent *bev, char *out, s
     size_t used = 0;
     out[0] = 0;
     if (SSL_get_verify_result(ssl) == X509_V_OK) {
-        char name[256];
-        int length = X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof name);
-        if (length > 0 && (size_t)length + 1 < size - used) {
-            memcpy(out + used, name, (size_t)length);
-            used += (size_t)length;
-            out[used++] = '\n';
+        X509_NAME *subject = X509_get_subject_name(certificate);
+        for (int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1); index >= 0;
+             index = X509_NAME_get_index_by_NID(subject, NID_commonName, index)) {
+            unsigned char *utf8 = NULL;
+            int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index)));
+            if (length > 0) quotad_tls_append_name(out, size, &used, utf8, (size_t)length);
+            OPENSSL_free(utf8);
         }
         GENERAL_NAMES *alternatives = X509_get_ext_d2i(certificate, NID_subject_alt_name, NULL, NULL);
         if (alternatives != NULL) {
             for (int index = 0; index < sk_GENERAL_NAME_num(alternatives); index++) {
                 const GENERAL_NAME *entry = sk_GENERAL_NAME_value(alternatives, index);
                 if (entry->type != GEN_DNS) continue;
-                const unsigned char *text = ASN1_STRING_get0_data(entry->d.dNSName);
                 int count = ASN1_STRING_length(entry->d.dNSName);
-                if (count <= 0 || (size_t)count + 1 >= size - used || memchr(text, 0, (size_t)count) != NULL) continue;
-                memcpy(out + used, text, (size_t)count);
-                used += (size_t)count;
-                out[used++] = '\n';
+                if (count > 0) quotad_tls_append_name(out, size, &used, ASN1_STRING_get0_data(entry->d.dNSName), (size_t)count);
             }
             GENERAL_NAMES_free(alternatives);
         }

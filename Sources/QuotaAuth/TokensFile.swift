@@ -107,6 +107,10 @@ public struct TokensFile: Sendable {
         guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.utf8.count <= Ledger.maxTextBytes else {
             throw TokensFileError("\(path).name: required, 1 to \(Ledger.maxTextBytes) bytes")
         }
+        // A client certificate's names never hold control characters, and a log line must not either.
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw TokensFileError("\(path).name: must not contain control characters")
+        }
         guard let roleText = fields["role"]?.scalar?.string else {
             throw TokensFileError("\(path).role: required: admin, controller or reader")
         }

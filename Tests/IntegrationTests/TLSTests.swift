@@ -26,7 +26,13 @@ import Glibc
                 ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext"],
                 ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=ctl-a"],
                 ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
+                // A certificate of the same CA whose CN holds a newline: "nobody\nctl-a".
+                ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "forged.key", "-out", "forged.csr", "-config", "forged.cnf"],
+                ["x509", "-req", "-in", "forged.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "forged.pem", "-days", "2"],
             ]
+            // OpenSSL's config files read \n in a value as a newline.
+            try "[req]\nprompt = no\ndistinguished_name = dn\n[dn]\nCN = nobody\\nctl-a\n"
+                .write(to: directory.appendingPathComponent("forged.cnf"), atomically: true, encoding: .utf8)
             try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
             for arguments in steps {
                 let result = try ExternalCommand.run(["openssl"] + arguments, in: directory)
@@ -93,6 +99,13 @@ import Glibc
         let reserve = try Self.curl(client + ["-d", #"{"jsonrpc":"2.0","id":1,"method":"reserve","params":{"pool":"c1","lease":"6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c","resources":{"limits.cpu":"1"}}}"#] + rpc)
         #expect(reserve.output.contains(#""holder":"ctl-a""#), "\(reserve.output)")
         #expect(!server.standardError().contains("admin-secret"))
+
+        // A CN with a newline cannot smuggle in a second name.
+        let forgedKey = certificates.directory.appendingPathComponent("forged.key").path
+        let forgedCertificate = certificates.directory.appendingPathComponent("forged.pem").path
+        let forged = try Self.curl(["--cacert", certificates.ca, "--cert", forgedCertificate, "--key", forgedKey,
+                                    "-d", #"{"jsonrpc":"2.0","id":1,"method":"inspect"}"#] + rpc)
+        #expect(forged.output.hasSuffix("401"), "\(forged.output)")
 
         // quotactl with --cacert, --cert/--key, and the admin's token from QUOTA_TOKEN.
         let tls = ["--server", url, "--cacert", certificates.ca, "--cert", certificates.clientCertificate, "--key", certificates.clientKey]

@@ -57,6 +57,7 @@ import Testing
         ("principals: [{name: a, role: admin, pools: ['*'], token: hunter2}]", "principals[0].token: tokens are never stored in clear"),
         ("principals: [{name: a, role: admin, pools: ['*'], colour: red}]", "principals[0].colour: unknown field"),
         ("principals: [{name: a, role: admin, pools: ['*']}, {name: a, role: reader, pools: ['*']}]", "principals[1].name: \"a\" is used twice"),
+        ("principals: [{name: \"x\\nadmin\", role: admin, pools: ['*']}]", "principals[0].name: must not contain control characters"),
     ])
     func badFilesAreRefusedNamingTheField(text: String, fragment: String) {
         do {
