@@ -199,6 +199,13 @@ final class HTTPConnection {
 
     // MARK: - Head deadline
 
+    /// Over TLS: the handshake and the first request head must complete within the idle
+    /// timeout of the connection's start. libevent's read timeout restarts at every byte, so a
+    /// ClientHello sent a byte at a time would otherwise hold the connection slot for minutes.
+    func armHandshakeDeadline() {
+        armHeadTimer()
+    }
+
     private func armHeadTimer() {
         guard !headTimerArmed else { return }
         let seconds = server.configuration.idleTimeoutSeconds

@@ -309,6 +309,7 @@ public final class HTTPServer {
                 evhttp_connection_set_closecb(
                     evcon, httpServerConnectionClosedCallback,
                     Unmanaged.passUnretained(connection).toOpaque())
+                if configuration.tls != nil { connection.armHandshakeDeadline() }
                 bufferevent_decref(connection.bufferevent)
             } else {
                 // bufferevent_free() cleared the callbacks: evhttp already dropped it.

@@ -123,6 +123,32 @@ import Glibc
         #expect(anonymousCLI.stderr.contains(url))
     }
 
+    /// A client that trickles its TLS handshake a byte at a time is closed about --idle-timeout
+    /// after it connected, like a client trickling a plain request head (libevent's read timeout
+    /// alone restarts at every byte).
+    @Test func aTrickledHandshakeIsClosedAtTheIdleTimeout() throws {
+        let certificates = try Certificates()
+        let server = try QuotadProcess(arguments: [
+            "--store", "memory", "--idle-timeout", "2", "--tls-cert", certificates.serverCertificate, "--tls-key", certificates.serverKey,
+        ])
+        let connection = try KeepAliveConnection(port: server.port)
+        // The first bytes of a TLS record header (handshake, TLS 1.0 record version), one every 0.5 s,
+        // for at most 40 bytes: 20 s, ten times the idle timeout.
+        let trickle: [UInt8] = [0x16, 0x03, 0x01, 0x02, 0x00, 0x01] + Array(repeating: 0x00, count: 34)
+        var ended: KeepAliveConnection.Ending = .open
+        var sent = 0
+        for byte in trickle {
+            if connection.writeSome(Data([byte])).error != nil { ended = .reset(0); break }
+            sent += 1
+            ended = connection.waitForEnd(seconds: 0.5)
+            if ended != .open { break }
+        }
+        #expect(ended != .open, "the server kept a trickled handshake open for \(sent) bytes")
+        #expect(sent < trickle.count)
+        // The server still serves.
+        #expect(try Self.curl(["--cacert", certificates.ca, "https://127.0.0.1:\(server.port)/healthz"]).output.hasSuffix("200"))
+    }
+
     @Test func quotactlSendsItsTokenAndReportsA401() throws {
         let directory = QuotadProcess.makeDataDirectory()
         let tokens = directory.appendingPathComponent("tokens.yaml")
