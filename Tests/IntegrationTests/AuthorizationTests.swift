@@ -12,10 +12,12 @@ import Glibc
     static let tokens = [
         "admin": "admin-token-0f3a", "ctl-a": "ctl-a-token-81bc", "ctl-a2": "ctl-a2-token-77d1",
         "ctl-b": "ctl-b-token-4e02", "reader": "reader-token-c9a5", "reader-c1": "reader-c1-token-5b6e",
+        "admin-c1": "admin-c1-token-2d97",
     ]
     static let principals: [(name: String, role: String, pools: [String])] = [
         ("admin", "admin", ["*"]), ("ctl-a", "controller", ["c1"]), ("ctl-a2", "controller", ["c1"]),
         ("ctl-b", "controller", ["c2"]), ("reader", "reader", ["*"]), ("reader-c1", "reader", ["c1"]),
+        ("admin-c1", "admin", ["c1"]),
     ]
 
     static func tokensFile(_ tokens: [String: String], in directory: URL, name: String = "tokens.yaml") throws -> URL {
@@ -127,6 +129,36 @@ import Glibc
         #expect(released["released"] as? Bool == true)
         // The peer's lease is untouched.
         #expect(try f.client("admin").result("inspect", ["lease": peers])["lease"].flatMap { ($0 as? [String: Any])?["state"] as? String } == "active")
+    }
+
+    /// A lease in another scope is refused without its pool, holder or contents, whatever the way in.
+    @Test func leasesOutsideTheScopeAreNeitherShownNorTakenOver() throws {
+        let f = try Fixture()
+        let foreign = try f.lease(in: "c2/ns", holder: "ctl-b", vmName: "secret-vm")
+        let ended = try f.lease(in: "c2/ns", holder: "ctl-b", vmName: "secret-vm-2")
+        try f.client("admin").result("release", ["lease": ended])
+        func refusal(_ who: String, _ method: String, _ params: [String: Any]) throws -> String {
+            let response = try f.client(who).call(method, params)
+            let error = try #require(response["error"] as? [String: Any], "\(who) \(method): \(response)")
+            #expect(error["code"] as? Int == 1008)
+            #expect((error["data"] as? [String: Any])?["pool"] == nil)
+            return String(describing: response)
+        }
+        var texts: [String] = []
+        texts.append(try refusal("ctl-a", "inspect", ["lease": foreign]))
+        texts.append(try refusal("ctl-a", "release", ["lease": ended]))
+        // An ended id of another scope is not reserved again from this one.
+        texts.append(try refusal("ctl-a", "reserve", ["pool": "c1/ns", "lease": ended, "resources": ["limits.cpu": "1"]]))
+        // A scoped admin importing annotations that name leases of another scope.
+        for id in [foreign, ended] {
+            texts.append(try refusal("admin-c1", "importAnnotations", [
+                "pool": "c1/ns", "annotations": ["harvesterhci.io/migratingUID-\(id)": #"{"limits.cpu":"1"}"#],
+            ]))
+        }
+        for text in texts {
+            #expect(!text.contains("c2/ns") && !text.contains("ctl-b") && !text.contains("secret-vm"), "\(text)")
+        }
+        #expect((try f.client("admin").result("inspect", ["pool": "c1/ns"])["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
     }
 
     @Test func scopedInspectShowsOnlyItsPoolsAndTotals() throws {
@@ -258,7 +290,7 @@ import Glibc
         rotated["reader"] = "reader-token-rotated"
         _ = try Self.tokensFile(rotated, in: f.server.dataDirectory)
         kill(f.server.process.processIdentifier, SIGHUP)
-        try waitForLog(f.server, "SIGHUP: reloaded 6 principal(s)")
+        try waitForLog(f.server, "SIGHUP: reloaded 7 principal(s)")
         #expect(try inspect(Self.tokens["reader"]!) == 401)
         #expect(try inspect("reader-token-rotated") == 200)
 

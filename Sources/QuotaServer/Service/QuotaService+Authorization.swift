@@ -21,10 +21,15 @@ extension QuotaService {
     }
 
     /// Throws 1008 unless the caller may act on `lease`: its pool in scope and, for a controller,
-    /// held by the caller itself.
-    func authorize(lease: Lease, method: String, _ context: CallContext) throws(JSONRPCError) {
-        try authorize(pool: lease.pool, method: method, context)
-        guard let principal = context.principal, principal.role == .controller, lease.holder != principal.name else { return }
+    /// held by the caller itself. A lease outside the caller's pools is refused without naming its
+    /// pool, holder or contents.
+    /// - Parameter reading: true for `inspect`, where the pool alone decides.
+    func authorize(lease: Lease, method: String, _ context: CallContext, reading: Bool = false) throws(JSONRPCError) {
+        guard let principal = context.principal else { return }
+        guard principal.mayAccess(lease.pool) else {
+            throw .forbidden(principal, method: method, pool: nil, reason: "lease \(lease.id) is outside its pools (\(principal.scopes.map(\.description).joined(separator: ", ")))")
+        }
+        guard !reading, principal.role == .controller, lease.holder != principal.name else { return }
         throw .forbidden(principal, method: method, pool: lease.pool, reason: "lease \(lease.id) is held by \(String(reflecting: lease.holder)), not by this controller")
     }
 

@@ -81,8 +81,9 @@ extension QuotaService {
         )
         try params.rejectUnknown()
         try authorize(pool: request.pool, method: "reserve", context)
-        if let existing = ledger.leases[request.lease], existing.state == .active {
-            try authorize(lease: existing, method: "reserve", context)
+        // Also an ended lease: another scope's id is not taken over while it is remembered.
+        if let existing = ledger.leases[request.lease] {
+            try authorize(lease: existing, method: "reserve", context, reading: existing.state != .active)
         }
         let now = clock.now()
         // Leases past their deadline whose sweep has not run yet give their room back first
@@ -180,7 +181,7 @@ extension QuotaService {
             let id = try params.leaseID()
             try params.rejectUnknown()
             guard let lease = ledger.leases[id] else { throw QuotaError.leaseNotFound(id).jsonRPCError }
-            try authorize(pool: lease.pool, method: "inspect", context)
+            try authorize(lease: lease, method: "inspect", context, reading: true)
             return ["lease": shown(lease).json, "revision": ledger.revision.json]
         }
         if params.contains("pool") || params.contains("vmName") {
@@ -264,11 +265,17 @@ extension QuotaService {
             entries.append(LegacyMigration.Entry(annotation: key, key: parsed, resources: try Self.annotationResources(value, field: field)))
         }
         let now = clock.now()
-        let outcome = try core { () throws(QuotaError) in
-            let migrations = try LegacyMigration.merging(entries, vmis: vmis) { vmName in
+        let migrations = try core { () throws(QuotaError) in
+            try LegacyMigration.merging(entries, vmis: vmis) { vmName in
                 LeaseID.nameBased("\(pool.rawValue)/\(vmName)")
             }
-            return try ledger.importMigrations(migrations, into: pool, holder: holder, ttlSeconds: ttlSeconds, now: now)
+        }
+        // A lease known under one of the ids may lie outside the caller's pools: say so, and no more.
+        for migration in migrations {
+            if let known = ledger.leases[migration.lease] { try authorize(lease: known, method: "importAnnotations", context) }
+        }
+        let outcome = try core { () throws(QuotaError) in
+            try ledger.importMigrations(migrations, into: pool, holder: holder, ttlSeconds: ttlSeconds, now: now)
         }
         return [
             "imported": .array(outcome.imported.map(\.json)),
