@@ -16,27 +16,42 @@ public struct PoolTotals: Sendable, Equatable {
     /// The sum of `effective` over the summed pools that have a base.
     public var effective = ResourceList()
 
+    /// The totals that left the exact range of quantities (2^63 units) and are therefore absent
+    /// from their list, e.g. `capacity["limits.memory"]`. A listing never fails for them.
+    public var overflow: [String] = []
+
     public init() {}
 
     /// Sums `views`, skipping any whose ancestor is among them.
     /// - Parameter views: the selected pools.
-    /// - Returns: the totals.
-    /// - Throws: ``QuotaError/quantityOverflow(field:)`` (-32602) when a sum reaches 2^63 units,
-    ///   naming the total, e.g. `totals.capacity["limits.memory"]`.
-    public static func summing(_ views: [PoolView]) throws(QuotaError) -> PoolTotals {
+    /// - Returns: the totals; a resource whose sum reaches 2^63 units is left out of that total and
+    ///   named in ``overflow``, never wrapped or rounded.
+    public static func summing(_ views: [PoolView]) -> PoolTotals {
         let selected = Set(views.map(\.name))
         var totals = PoolTotals()
+        var overflowed = Set<String>()
+        func add(_ list: ResourceList, to total: inout ResourceList, named name: String) {
+            for (resource, quantity) in list.amounts {
+                let field = ResourceList.fieldName(name, resource)
+                guard !overflowed.contains(field) else { continue }
+                do {
+                    total[resource] = try (total[resource] ?? .zero).adding(quantity)
+                } catch {
+                    overflowed.insert(field)
+                    total[resource] = nil
+                }
+            }
+        }
         for view in views where !view.name.ancestors.contains(where: selected.contains) {
             totals.pools += 1
             totals.activeLeases += view.activeLeases
-            totals.capacity = try totals.capacity.adding(view.capacity, field: "totals.capacity")
-            totals.reserved = try totals.reserved.adding(view.reserved, field: "totals.reserved")
-            totals.available = try totals.available.adding(view.available, field: "totals.available")
-            if let base = view.base { totals.base = try totals.base.adding(base, field: "totals.base") }
-            if let effective = view.effective {
-                totals.effective = try totals.effective.adding(effective, field: "totals.effective")
-            }
+            add(view.capacity, to: &totals.capacity, named: "capacity")
+            add(view.reserved, to: &totals.reserved, named: "reserved")
+            add(view.available, to: &totals.available, named: "available")
+            if let base = view.base { add(base, to: &totals.base, named: "base") }
+            if let effective = view.effective { add(effective, to: &totals.effective, named: "effective") }
         }
+        totals.overflow = overflowed.sorted()
         return totals
     }
 }

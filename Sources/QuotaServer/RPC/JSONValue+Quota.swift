@@ -82,6 +82,7 @@ extension PoolTotals {
         object.append("available", available.json)
         object.append("base", base.json)
         object.append("effective", effective.json)
+        if !overflow.isEmpty { object.append("overflow", .array(overflow.map { .string($0) })) }
         return .object(object)
     }
 }

@@ -213,7 +213,7 @@ extension QuotaService {
         let selector = try params.labelSelector()
         try params.rejectUnknown()
         let views = visible(ledger.views(matching: selector), context)
-        let totals = try core { () throws(QuotaError) in try PoolTotals.summing(views) }
+        let totals = PoolTotals.summing(views)
         return ["pools": .array(views.map(\.json)), "totals": totals.json, "revision": ledger.revision.json]
     }
 
