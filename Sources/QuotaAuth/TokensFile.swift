@@ -35,7 +35,7 @@ public struct TokensFile: Sendable {
         do {
             root = try Yams.compose(yaml: text)
         } catch {
-            throw TokensFileError("not valid YAML or JSON: \(error)")
+            throw TokensFileError("not valid YAML or JSON: \(Self.describe(error))")
         }
         guard let mapping = root?.mapping else {
             throw TokensFileError("must be an object with a \"principals\" list")
@@ -47,8 +47,8 @@ public struct TokensFile: Sendable {
             }
             principalsNode = value
         }
-        guard let list = principalsNode?.sequence else {
-            throw TokensFileError("principals: required, a list of {name, role, pools, tokenSHA256}")
+        guard let list = principalsNode?.sequence, !list.isEmpty else {
+            throw TokensFileError("principals: required, a non-empty list of {name, role, pools, tokenSHA256} (an empty list would lock everyone out)")
         }
         var entries: [Entry] = []
         var names = Set<String>()
@@ -65,15 +65,38 @@ public struct TokensFile: Sendable {
         return TokensFile(entries: entries)
     }
 
+    /// A YAML error by its problem and position only: Yams' own description quotes the offending
+    /// line, which may hold a token.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? YamlError else { return "unreadable" }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return "\(problem) at line \(mark.line), column \(mark.column)"
+        case .reader(let problem, _, _, _):
+            return problem
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "a key is given twice in one mapping (\(duplicates.count) time(s))"
+        case .dataCouldNotBeDecoded:
+            return "not UTF-8"
+        default:
+            return "unreadable"
+        }
+    }
+
     /// Reads and parses a tokens file.
     /// - Parameter path: the file.
     /// - Throws: ``TokensFileError`` naming the path when it cannot be read, or the problem.
     public static func load(path: String) throws(TokensFileError) -> TokensFile {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw TokensFileError("cannot read tokens file \(path): \(error.localizedDescription)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TokensFileError("cannot read tokens file \(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw TokensFileError("cannot read tokens file \(path): it is a directory") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TokensFileError("cannot read tokens file \(path): permission denied or not a regular file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw TokensFileError("tokens file \(path): not UTF-8")
         }
         do {
             return try parse(text)
@@ -115,7 +138,7 @@ public struct TokensFile: Sendable {
             throw TokensFileError("\(path).role: required: admin, controller or reader")
         }
         guard let role = Role(rawValue: roleText) else {
-            throw TokensFileError("\(path).role: must be admin, controller or reader (got \(String(reflecting: roleText)))")
+            throw TokensFileError("\(path).role: must be admin, controller or reader (got \(String(reflecting: String(roleText.prefix(16)))))")
         }
         guard let poolNodes = fields["pools"]?.sequence, !poolNodes.isEmpty else {
             throw TokensFileError("\(path).pools: required, a non-empty list of pool prefixes, or [\"*\"] for every pool")
