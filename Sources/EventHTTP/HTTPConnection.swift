@@ -156,6 +156,11 @@ final class HTTPConnection {
     private func checkHeaderLine(_ line: [UInt8]) -> String? {
         // A continuation line (obs-fold) is joined by evhttp; a line without a colon
         // is rejected by evhttp itself.
+        // RFC 9110 section 5.5: a field value holds no NUL or other control character but HTAB.
+        // evhttp keeps values as C strings, so a NUL would silently cut one short.
+        if line.contains(where: { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }) {
+            return "control character in a header line"
+        }
         guard let first = line.first, first != 0x20, first != 0x09,
               let colon = line.firstIndex(of: UInt8(ascii: ":"))
         else { return nil }

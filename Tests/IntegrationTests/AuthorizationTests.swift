@@ -273,6 +273,16 @@ import Glibc
         let basic = try f.server.client.send(raw: Data("POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWRtaW46YWRtaW4=\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
         #expect(basic.status == 401)
         #expect(try f.client("admin").error("inspect", ["pool": "c9"])["code"] as? Int == 1001)
+        // Two Authorization headers: refused, whichever comes first.
+        for order in [["admin", "ctl-a"], ["ctl-a", "admin"]] {
+            let headers = order.map { "Authorization: Bearer \(Self.tokens[$0]!)\r\n" }.joined()
+            let twice = try f.server.client.send(raw: Data("POST /rpc HTTP/1.1\r\nHost: x\r\n\(headers)Content-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+            #expect(twice.status == 400, "\(order): \(twice.status)")
+        }
+        // A NUL after a valid token is not cut off silently.
+        let nul = try f.server.client.send(raw: Data("POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.tokens["admin"]!)".utf8) + Data([0]) + Data("junk\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
+        #expect(nul.status == 400)
+        #expect(try f.client("admin").error("inspect", ["pool": "c9"])["code"] as? Int == 1001)
         // Health needs no token.
         #expect(try f.server.client.request("GET", "/healthz").status == 200)
     }

@@ -79,9 +79,15 @@ extension QuotaServer {
     /// Without `--tokens`, every request is let in with no principal. The token never reaches a
     /// log or a reply.
     /// - Returns: the call context, or nil when the request was answered 401 with
-    ///   `WWW-Authenticate: Bearer` (RFC 6750 section 3) and a JSON-RPC error -32002, id null.
+    ///   `WWW-Authenticate: Bearer` (RFC 6750 section 3) and a JSON-RPC error -32002, id null, or
+    ///   400 for more than one `Authorization` header.
     func authenticate(_ request: HTTPRequest, _ responder: HTTPResponder) -> CallContext? {
         guard let authenticator else { return CallContext() }
+        if request.headerValues("Authorization").count > 1 {
+            // Which one would a proxy in front of quotad have checked? Refuse to guess.
+            Self.sendError(responder, status: 400, "more than one Authorization header")
+            return nil
+        }
         let challenge: String
         let reason: String
         if let header = request.header("Authorization") {
