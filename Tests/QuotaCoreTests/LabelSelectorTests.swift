@@ -41,6 +41,16 @@ import Testing
         #expect(try LabelSelector("").requirements.isEmpty)
     }
 
+    @Test func aHugeSelectorIsNotEchoedInFull() {
+        let huge = "k=" + String(repeating: "v", count: 300) + " x"
+        do {
+            _ = try LabelSelector(huge)
+            Issue.record("parsed")
+        } catch {
+            #expect(error.reason.count < 200, "\(error.reason.count) characters")
+        }
+    }
+
     @Test func emptyValueMatchesAnEmptyLabel() throws {
         let selector = try LabelSelector("tier=")
         #expect(selector.matches(["tier": ""]))
@@ -65,6 +75,8 @@ import Testing
         ("Bad Key=1", "expected one of"),
         ("-a=1", "label key \"-a\""),
         ("a!b", "expected \"!=\""),
+        ("a in ()", "must not be empty"),
+        ("a in ( )", "must not be empty"),
     ])
     func malformedSelectorsNameThePositionAndTheProblem(text: String, fragment: String) {
         do {

@@ -157,7 +157,7 @@ import Testing
         ]
         let snapshot = LedgerSnapshot(ledger)
         let error = quotaError { try ledger.importMigrations(huge, into: pp("c1/team-a"), holder: "", ttlSeconds: 900, now: clock.now()) }
-        #expect(error?.code == -32602)
+        #expect(error == .quantityOverflow(field: "annotations[\"limits.memory\"]"))
         #expect(LedgerSnapshot(ledger) == snapshot)
     }
 

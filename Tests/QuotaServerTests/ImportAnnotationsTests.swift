@@ -68,6 +68,21 @@ import Testing
         #expect(missing["data"] as? [String: String] == ["pool": "c1/team-a", "vmName": name])
     }
 
+    @Test func releaseByNameInAPoolThatDoesNotExistIs1001() throws {
+        try teamA()
+        let error = try #require(try call("release", ["pool": "c1/team-b", "vmName": "vm-1"]).error)
+        #expect(error["code"] as? Int == 1001)
+    }
+
+    @Test(arguments: ["", "vm\n2", "\u{7F}"])
+    func aVMNameLabelThatNoCallCouldNameIsRefused(name: String) throws {
+        try teamA()
+        let error = try #require(try call("reserve", [
+            "pool": "c1/team-a", "lease": "6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c", "resources": ["limits.cpu": "1"], "labels": ["vmName": name],
+        ]).error)
+        #expect((error["data"] as? [String: Any])?["field"] as? String == "labels[\"vmName\"]")
+    }
+
     @Test func twoLeasesWithOneNameAreAmbiguous() throws {
         try teamA()
         for id in ["6f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c", "7f1c2a3b-8d4e-4f5a-9b6c-7d8e9f0a1b2c"] {

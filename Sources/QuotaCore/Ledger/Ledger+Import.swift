@@ -64,13 +64,13 @@ extension Ledger {
 
         // Decide every sum before recording anything, so an overflow leaves no trace.
         var charge = ResourceList()
-        for migration in fresh { charge = try charge.adding(migration.resources).droppingZeros() }
+        for migration in fresh { charge = try charge.adding(migration.resources, field: "annotations").droppingZeros() }
         var updated: [Pool] = []
         for path in chargedPools(of: pool) {
             var charged = pools[path]!
-            charged.reserved = try charged.reserved.adding(charge).droppingZeros()
+            charged.reserved = try charged.reserved.adding(charge, field: "annotations").droppingZeros()
             charged.activeLeases += Int64(fresh.count)
-            if let base = charged.base { _ = try base.adding(charged.reserved.restricted(to: base.amounts.keys)) }
+            if let base = charged.base { _ = try base.adding(charged.reserved.restricted(to: base.amounts.keys), field: "annotations") }
             updated.append(charged)
         }
 

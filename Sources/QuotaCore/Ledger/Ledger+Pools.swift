@@ -94,6 +94,10 @@ extension Ledger {
             if value.utf8.count > maxTextBytes {
                 throw .invalidArgument(field: "\(field)[\(String(reflecting: key))]", reason: "is \(value.utf8.count) bytes; at most \(maxTextBytes) are allowed")
             }
+            // `release` and `inspect` find a lease by this label; a name they cannot be given is refused.
+            if key == vmNameLabel, value.isEmpty || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                throw .invalidArgument(field: "\(field)[\(String(reflecting: key))]", reason: "a VM name must be 1 to \(maxTextBytes) bytes without control characters")
+            }
         }
     }
 }

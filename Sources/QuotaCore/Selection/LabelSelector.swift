@@ -74,8 +74,11 @@ extension LabelSelector {
             }
         }
 
+        /// The error; it quotes at most the selector's first 64 characters, so a huge selector
+        /// does not come back in full.
         func problem(_ reason: String) -> InvalidValue {
-            InvalidValue("label selector \(String(reflecting: text)) at character \(position + 1): \(reason)")
+            let quoted = text.count > 64 ? String(reflecting: String(text.prefix(64))) + "…" : String(reflecting: text)
+            return InvalidValue("label selector \(quoted) at character \(position + 1): \(reason)")
         }
 
         mutating func skipSpace() {
@@ -164,6 +167,10 @@ extension LabelSelector {
             skipSpace()
             guard consume(UInt8(ascii: "(")) else { throw problem("expected \"(\" to open a set of values") }
             var values = Set<String>()
+            skipSpace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: ")") {
+                throw problem("a set of values must not be empty")
+            }
             while true {
                 values.insert(try value())
                 skipSpace()
