@@ -6,10 +6,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "quotad", targets: ["quotad"]),
+        .executable(name: "quota-load", targets: ["quota-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian's packages, found with pkg-config.
@@ -56,6 +58,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load engine of quota-load: virtual migration controllers over libevent's evhttp
+        // client, HDR latency histograms, the end-of-run correctness check (issue 8).
+        .target(
+            name: "QuotaLoad",
+            dependencies: ["CLibevent", "JSON", "QuotaCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // Thin executable: flags, then QuotaLoad.
+        .executableTarget(
+            name: "quota-load",
+            dependencies: [
+                "QuotaLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -65,5 +81,6 @@ let package = Package(
         .testTarget(name: "EventHTTPTests", dependencies: ["EventHTTP"]),
         .testTarget(name: "QuotaServerTests", dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "JSON", "JSONRPC"]),
         .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "TestSupport"]),
+        .testTarget(name: "QuotaLoadTests", dependencies: ["QuotaLoad", "JSON"]),
     ]
 )
