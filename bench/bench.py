@@ -90,34 +90,45 @@ SCENARIOS = [
 ]
 
 
-def run_store(args, store, null_rps):
+def ratio(row):
+    return "—" if row["ratioToNull"] is None else f"{row['ratioToNull']:.2f}"
+
+
+def measure_null(args, null, connections):
+    """The null server's requests/s at `connections`, measured right before the scenario it is
+    compared with, so both see the same background load on the machine."""
+    report = quota_load(args.quota_load, null.port, args.duration, "--no-check", "--connections", str(connections),
+                        "--mix", "inspect=1")
+    return figures(report)
+
+
+def run_store(args, store, null):
     data = tempfile.mkdtemp(dir=args.work)
     server = Server([os.path.join(args.bin, "quotad"), "--listen", "127.0.0.1:0", "--store", store, "--data-dir", data],
                     f"quotad --store {store}")
+    scenarios = SCENARIOS + [
+        # Latency below saturation: open loop at a fixed rate.
+        (f"reserve+release, open loop {args.rate}/s, 32 conns", 32,
+         ["--pools", "1", "--mix", "reserve=1,release=1", "--rate", str(args.rate)]),
+    ]
     rows = []
     try:
         quota_load(args.quota_load, server.port, 2, "--connections", "32", "--pools", "4")  # warm-up
-        for name, connections, flags in SCENARIOS:
+        for name, connections, flags in scenarios:
+            reference = measure_null(args, null, connections)
             report = quota_load(args.quota_load, server.port, args.duration, "--connections", str(connections), *flags)
             row = {"store": store, "scenario": name, "connections": connections, **figures(report)}
-            row["ratioToNull"] = round(row["opsPerSecond"] / null_rps[connections], 3)
+            row["nullRequestsPerSecond"] = reference["requestsPerSecond"]
+            row["nullP99Ms"] = reference["p99Ms"]
+            # An open-loop run's throughput is its rate: a ratio would say nothing.
+            row["ratioToNull"] = None if "--rate" in flags else round(row["opsPerSecond"] / reference["requestsPerSecond"], 3)
             row["peakRssMiB"] = server.status("VmHWM")
+            row["loadAverage"] = open("/proc/loadavg").read().split()[0]
             rows.append(row)
-            print(f"{store:6s} {name:38s} {row['opsPerSecond']:9.0f} ops/s  x{row['ratioToNull']:.2f} of null  "
-                  f"p50 {row['p50Ms']:.3f}  p99 {row['p99Ms']:.3f}  p99.9 {row['p999Ms']:.3f} ms  "
-                  f"RSS {row['peakRssMiB']} MiB  check {'ok' if row['checkPassed'] else 'FAILED'}", flush=True)
-        # Latency below saturation: reserve+release open loop at half the closed-loop rate.
-        closed = next(r for r in rows if r["scenario"] == "reserve+release, 32 conns")
-        rate = max(100, int(closed["requestsPerSecond"] / 2))
-        report = quota_load(args.quota_load, server.port, args.duration, "--connections", "32", "--pools", "1",
-                            "--mix", "reserve=1,release=1", "--rate", str(rate))
-        row = {"store": store, "scenario": f"reserve+release, open loop {rate}/s, 32 conns", "connections": 32,
-               **figures(report)}
-        row["ratioToNull"] = round(row["opsPerSecond"] / null_rps[32], 3)
-        row["peakRssMiB"] = server.status("VmHWM")
-        rows.append(row)
-        print(f"{store:6s} {row['scenario']:38s} {row['opsPerSecond']:9.0f} ops/s  p50 {row['p50Ms']:.3f}  "
-              f"p99 {row['p99Ms']:.3f}  p99.9 {row['p999Ms']:.3f} ms", flush=True)
+            print(f"{store:6s} {name:42s} {row['opsPerSecond']:9.0f} ops/s  x{ratio(row)} of null "
+                  f"({reference['requestsPerSecond']:.0f}/s)  p50 {row['p50Ms']:.3f}  p99 {row['p99Ms']:.3f}  "
+                  f"p99.9 {row['p999Ms']:.3f} ms  RSS {row['peakRssMiB']} MiB  check {'ok' if row['checkPassed'] else 'FAILED'}",
+                  flush=True)
     finally:
         server.stop()
     return rows
@@ -176,19 +187,18 @@ def write_results(results, out):
     with open(os.path.join(out, "latest.json"), "w") as file:
         json.dump(results, file, indent=2)
         file.write("\n")
-    null = results["nullServer"]
     lines = [
         f"Run {results['date']} on {results['machine']}; {results['durationSeconds']} s per scenario, closed loop unless noted; "
         f"load average {' '.join(results['loadAverageAtStart'])} at the start, {' '.join(results['loadAverageAtEnd'])} at the end.",
-        f"Null server: {null['32']['requestsPerSecond']:.0f} requests/s at 32 connections, "
-        f"{null['256']['requestsPerSecond']:.0f} at 256 (p99 {null['32']['p99Ms']} / {null['256']['p99Ms']} ms).",
+        "Each scenario's null-server reference is measured right before it, at the same connections, batch 1.",
         "",
-        "| store | scenario | ops/s | × null | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | check |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| store | scenario | ops/s | null req/s | × null | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | check |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in results["scenarios"]:
-        lines.append(f"| {row['store']} | {row['scenario']} | {row['opsPerSecond']:.0f} | {row['ratioToNull']:.2f} | {row['p50Ms']:.3f} | "
-                     f"{row['p99Ms']:.3f} | {row['p999Ms']:.3f} | {row['peakRssMiB']} | {'ok' if row['checkPassed'] else 'FAILED'} |")
+        lines.append(f"| {row['store']} | {row['scenario']} | {row['opsPerSecond']:.0f} | {row['nullRequestsPerSecond']:.0f} | "
+                     f"{ratio(row)} | {row['p50Ms']:.3f} | {row['p99Ms']:.3f} | {row['p999Ms']:.3f} | "
+                     f"{row['peakRssMiB']} | {'ok' if row['checkPassed'] else 'FAILED'} |")
     fill = results["leasesAndRestart"]
     lines += [
         "",
@@ -214,10 +224,9 @@ def chart(results, path):
     positions = range(len(rows))
     throughput.barh(positions, [row["opsPerSecond"] for row in rows], color=colors)
     for position, row in zip(positions, rows):
-        throughput.text(row["opsPerSecond"], position, f" {row['opsPerSecond']:.0f} (×{row['ratioToNull']:.2f})", va="center", fontsize=8)
-    for connections, style in (("32", "--"), ("256", ":")):
-        throughput.axvline(results["nullServer"][connections]["requestsPerSecond"], color="black", linestyle=style,
-                           label=f"null server, {connections} conns")
+        throughput.text(row["opsPerSecond"], position, f" {row['opsPerSecond']:.0f} " + ("(open loop)" if row["ratioToNull"] is None else f"(×{ratio(row)})"), va="center", fontsize=8)
+    throughput.scatter([row["nullRequestsPerSecond"] for row in rows], list(positions), marker="|", s=300, color="black",
+                       zorder=3, label="null server req/s, same conns, measured just before")
     throughput.set_yticks(list(positions), labels, fontsize=8)
     throughput.invert_yaxis()
     throughput.set_xlabel("calls per second (× null server requests/s at the same connections)")
@@ -242,6 +251,8 @@ def main():
     parser.add_argument("--null-server", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--duration", type=int, default=int(os.environ.get("BENCH_DURATION", "5")))
+    parser.add_argument("--rate", type=int, default=int(os.environ.get("BENCH_RATE", "1000")),
+                        help="requests/s of the open-loop scenario")
     parser.add_argument("--leases", type=int, default=int(os.environ.get("BENCH_LEASES", "100000")))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     args = parser.parse_args()
@@ -250,27 +261,17 @@ def main():
     load_at_start = open("/proc/loadavg").read().split()[:3]
 
     null = Server([args.null_server, "0"], "null server")
-    null_figures = {}
     try:
         quota_load(args.quota_load, null.port, 2, "--no-check", "--connections", "32", "--mix", "inspect=1")  # warm-up
-        for connections in (32, 256):
-            report = quota_load(args.quota_load, null.port, args.duration, "--no-check", "--connections", str(connections),
-                                "--mix", "inspect=1")
-            null_figures[str(connections)] = figures(report)
-            print(f"null server, {connections} conns: {report['requestsPerSecond']:.0f} requests/s, "
-                  f"p99 {report['all']['latencyMs']['p99']} ms", flush=True)
+        rows = run_store(args, "sqlite", null) + run_store(args, "memory", null)
     finally:
         null.stop()
-    null_rps = {int(key): value["requestsPerSecond"] for key, value in null_figures.items()}
-
-    rows = run_store(args, "sqlite", null_rps) + run_store(args, "memory", null_rps)
     results = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "loadAverageAtStart": load_at_start,
         "loadAverageAtEnd": open("/proc/loadavg").read().split()[:3],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "durationSeconds": args.duration,
-        "nullServer": null_figures,
         "scenarios": rows,
         "leasesAndRestart": leases_and_restart(args),
     }

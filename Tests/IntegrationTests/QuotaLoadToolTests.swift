@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The real quota-load binary against the real quotad (issue 8): the short benchmark smoke run
 /// with its correctness checks on, and its exit status when it cannot run.
@@ -59,5 +62,41 @@ struct QuotaLoadToolTests {
         let badMix = try ToolRun(Self.quotaLoad, ["--mix", "reserve=1,delete=1"])
         #expect(badMix.status == 2)
         #expect(badMix.standardError.contains("--mix \"reserve=1,delete=1\": unknown operation \"delete\""))
+    }
+}
+
+/// The benchmark's own pieces, cheaply: bench/null-server.c builds with cc and libevent, and
+/// quota-load measures it with `--no-check` (no set-up, answers only parsed).
+@Suite(.serialized)
+struct BenchPiecesTests {
+    @Test func nullServerBuildsAndQuotaLoadMeasuresIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("null-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let binary = folder.appendingPathComponent("null-server")
+        let source = ToolRun.repositoryRoot.appendingPathComponent("bench/null-server.c")
+        let build = try ToolRun(URL(fileURLWithPath: "/bin/sh"), [
+            "-c", "cc -O2 -Wall -Werror -o '\(binary.path)' '\(source.path)' $(pkg-config --cflags --libs libevent)",
+        ])
+        #expect(build.status == 0, "\(build.standardError)")
+
+        let null = Process()
+        null.executableURL = binary
+        null.arguments = ["0"]
+        let output = Pipe()
+        null.standardOutput = output
+        try null.run()
+        defer { kill(null.processIdentifier, SIGKILL); null.waitUntilExit() }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+
+        let run = try ToolRun(QuotaLoadToolTests.quotaLoad, [
+            "--server", "http://127.0.0.1:\(port)", "--no-check", "--duration", "500ms", "--connections", "2", "-o", "json",
+        ])
+        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
+        let report = run.json
+        #expect(report["requests"] as? Int ?? 0 > 0)
+        #expect(report["succeeded"] as? Int == report["calls"] as? Int)
+        #expect(report["check"] is NSNull)
     }
 }
