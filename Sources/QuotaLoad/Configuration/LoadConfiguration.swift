@@ -76,6 +76,9 @@ public struct LoadConfiguration: Sendable {
         guard (1...1_000_000_000).contains(poolCapacityLeases) else {
             throw .invalidFlag(flag: "--pool-capacity", value: "\(poolCapacityLeases)", reason: "must be 1 to 1000000000 leases")
         }
+        guard timeoutSeconds >= 0.1, timeoutSeconds <= 3600 else {
+            throw .invalidFlag(flag: "--timeout", value: "\(timeoutSeconds)", reason: "must be 0.1 to 3600 seconds")
+        }
         if let token, token.contains(where: { $0 == "\r" || $0 == "\n" }) {
             throw .invalidFlag(flag: "--token", value: token, reason: "must not contain line breaks")
         }

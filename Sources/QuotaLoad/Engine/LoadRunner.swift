@@ -36,11 +36,13 @@ public final class LoadRunner {
     }
 
     /// Sets the pools up, runs the load, waits for every answer (at most the request timeout
-    /// past the duration), then checks and releases what the controllers still hold.
+    /// past the duration), then checks and releases what the controllers still hold. Call it once
+    /// per runner.
     /// - Returns: what was measured and the check's outcome.
     /// - Throws: ``LoadError/transport(_:)`` or ``LoadError/setup(_:)`` when the server cannot
     ///   be set up or inspected; the load's own errors are counted in the result instead.
     public func run() throws(LoadError) -> LoadResult {
+        guard clients.isEmpty else { throw .setup("a LoadRunner runs once") }
         _ = signal(SIGPIPE, SIG_IGN)
         let rpc = try BlockingRPC(base: base, configuration: configuration)
         if configuration.checks { try PoolSetup(configuration: configuration).apply(with: rpc) }
