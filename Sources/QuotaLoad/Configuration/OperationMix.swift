@@ -53,11 +53,6 @@ public struct OperationMix: Sendable, Equatable, CustomStringConvertible {
         return weights[weights.count - 1].operation
     }
 
-    /// True when the mix names `operation` with a weight above zero.
-    public func contains(_ operation: LoadOperation) -> Bool {
-        weights.contains { $0.operation == operation }
-    }
-
     public var description: String {
         weights.map { "\($0.operation.rawValue)=\($0.weight)" }.joined(separator: ",")
     }
