@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "quotad", targets: ["quotad"]),
         .executable(name: "quotactl", targets: ["quotactl"]),
+        .executable(name: "quota-load", targets: ["quota-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -14,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian's packages, found with pkg-config.
@@ -98,6 +100,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load engine of quota-load: virtual migration controllers over libevent's evhttp
+        // client, HDR latency histograms, the end-of-run correctness check (issue 8).
+        .target(
+            name: "QuotaLoad",
+            dependencies: ["CLibevent", "JSON", "QuotaCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        // Thin executable: flags, then QuotaLoad.
+        .executableTarget(
+            name: "quota-load",
+            dependencies: [
+                "QuotaLoad",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
 
         // Helpers the test targets share: a seeded generator, the fixtures beside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -113,5 +129,6 @@ let package = Package(
         ),
         .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests", "QuotaCore", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]),
+        .testTarget(name: "QuotaLoadTests", dependencies: ["QuotaLoad", "JSON"]),
     ]
 )

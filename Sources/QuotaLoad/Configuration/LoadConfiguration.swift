@@ -1,0 +1,100 @@
+import Foundation
+
+/// Everything one quota-load run needs (the flags of issue 8).
+public struct LoadConfiguration: Sendable {
+    /// The server's host (an IP address or a name resolved by libevent).
+    public var host: String
+    /// The server's TCP port.
+    public var port: Int
+    /// The JSON-RPC path, `/rpc` unless the URL names another.
+    public var path: String
+    /// Keep-alive connections, one virtual migration controller each.
+    public var connections: Int = 4
+    /// How long requests are started, in seconds.
+    public var durationSeconds: Double = 10
+    /// Open-loop HTTP requests per second over all connections (as wrk2), or nil for closed loop.
+    public var rate: Double?
+    /// The operation mix.
+    public var mix: OperationMix = .default
+    /// How many load pools (`<prefix>/p0` …) reserves spread over.
+    public var pools: Int = 1
+    /// Calls per HTTP request; above 1 the body is a JSON-RPC batch.
+    public var batch: Int = 1
+    /// Sent as `Authorization: Bearer <token>` when set.
+    public var token: String?
+    /// Seeds every controller's choices (operations, pools); lease ids also carry a per-run nonce.
+    public var seed: UInt64 = 1
+    /// The parent pool; the load pools are its children.
+    public var poolPrefix: String = "load"
+    /// How many leases each load pool has room for (each lease holds 100m limits.cpu and 128Mi limits.memory).
+    public var poolCapacityLeases: Int = 1_000_000
+    /// The most leases one controller holds at once; past it, a reserve becomes a release.
+    public var maxHeldPerController: Int = 64
+    /// False for servers that are not quotad (the benchmark's null server): no pool set-up,
+    /// no judging of answers, no end-of-run check. Answers are still read and parsed.
+    public var checks: Bool = true
+    /// Seconds a request may take before it counts as a transport error; also bounds the drain.
+    public var timeoutSeconds: Double = 10
+
+    /// Makes a configuration for a server URL.
+    /// - Parameter server: `http://HOST:PORT[/PATH]`; the path defaults to `/rpc`.
+    /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` for `--server`.
+    public init(server: String) throws(LoadError) {
+        guard let components = URLComponents(string: server), components.scheme == "http",
+              let host = components.host, !host.isEmpty else {
+            throw .invalidFlag(flag: "--server", value: server, reason: "expected http://HOST:PORT[/PATH]")
+        }
+        self.host = host
+        port = components.port ?? 80
+        guard (1...65535).contains(port) else {
+            throw .invalidFlag(flag: "--server", value: server, reason: "port must be 1 to 65535")
+        }
+        path = components.path.isEmpty || components.path == "/" ? "/rpc" : components.path
+    }
+
+    /// The names of the load pools: `<prefix>/p0` … `<prefix>/p<pools-1>`.
+    public var poolNames: [String] { (0..<pools).map { "\(poolPrefix)/p\($0)" } }
+
+    /// Checks the ranges of the numeric flags.
+    /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` naming the first bad flag.
+    public func validate() throws(LoadError) {
+        guard (1...10_000).contains(connections) else {
+            throw .invalidFlag(flag: "--connections", value: "\(connections)", reason: "must be 1 to 10000")
+        }
+        guard durationSeconds > 0, durationSeconds <= 86_400 else {
+            throw .invalidFlag(flag: "--duration", value: "\(durationSeconds)s", reason: "must be above 0 and at most 24h")
+        }
+        if let rate, !(rate > 0 && rate <= 10_000_000) {
+            throw .invalidFlag(flag: "--rate", value: "\(rate)", reason: "must be above 0 and at most 10000000 requests/s")
+        }
+        guard (1...1_000).contains(pools) else {
+            throw .invalidFlag(flag: "--pools", value: "\(pools)", reason: "must be 1 to 1000")
+        }
+        guard (1...1_000).contains(batch) else {
+            throw .invalidFlag(flag: "--batch", value: "\(batch)", reason: "must be 1 to 1000 (quotad's --max-batch default)")
+        }
+        guard (1...1_000_000_000).contains(poolCapacityLeases) else {
+            throw .invalidFlag(flag: "--pool-capacity", value: "\(poolCapacityLeases)", reason: "must be 1 to 1000000000 leases")
+        }
+        guard timeoutSeconds >= 0.1, timeoutSeconds <= 3600 else {
+            throw .invalidFlag(flag: "--timeout", value: "\(timeoutSeconds)", reason: "must be 0.1 to 3600 seconds")
+        }
+        if let token, token.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            throw .invalidFlag(flag: "--token", value: token, reason: "must not contain line breaks")
+        }
+    }
+
+    /// Parses a duration: `10s`, `500ms`, `2m`, `1h`, or a plain number of seconds.
+    /// - Parameter text: the flag's value.
+    /// - Returns: seconds.
+    /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` for `--duration`.
+    public static func parseDuration(_ text: String) throws(LoadError) -> Double {
+        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Double(text.dropLast(suffix.count)), value.isFinite, value > 0 { return value * scale }
+            break
+        }
+        if let value = Double(text), value.isFinite, value > 0 { return value }
+        throw .invalidFlag(flag: "--duration", value: text, reason: "expected a positive duration such as 10s, 500ms, 2m")
+    }
+}

@@ -1,0 +1,149 @@
+import Histogram
+import JSON
+
+/// What one run measured and found, printable as text or JSON (`-o json`).
+public struct LoadResult: Sendable {
+    public var configuration: LoadConfiguration
+    /// Seconds from the first request to the last answer.
+    public var elapsedSeconds: Double
+    public var statistics: LoadStatistics
+    /// The end-of-run check, nil when checks were off (`--no-check`).
+    public var check: CheckOutcome?
+
+    /// True when no answer contradicted a grant and the end-of-run check passed (or was off)
+    /// and no request went unanswered.
+    public var passed: Bool {
+        statistics.violationCount == 0 && (check?.passed ?? true) && statistics.errors["transport"] == nil
+    }
+
+    /// Calls answered per second, over all operations.
+    public var callsPerSecond: Double { rate(statistics.allCalls.totalCount) }
+
+    /// HTTP requests answered per second.
+    public var requestsPerSecond: Double { rate(UInt64(statistics.requests)) }
+
+    private func rate(_ count: UInt64) -> Double {
+        elapsedSeconds > 0 ? Double(count) / elapsedSeconds : 0
+    }
+
+    /// Names of the error codes quotad uses (README, "Errors").
+    static let errorNames: [String: String] = [
+        "-32700": "ParseError", "-32600": "InvalidRequest", "-32601": "MethodNotFound", "-32602": "InvalidParams",
+        "-32603": "InternalError", "-32001": "StoreUnavailable", "1001": "PoolNotFound", "1002": "InsufficientHeadroom",
+        "1003": "LeaseConflict", "1004": "LeaseNotActive", "1005": "LeaseNotFound", "1006": "PoolBusy",
+        "1007": "RevisionMismatch", "1009": "Ambiguous",
+    ]
+
+    private func milliseconds(_ nanoseconds: UInt64) -> Double {
+        (Double(nanoseconds) / 1_000).rounded() / 1_000
+    }
+
+    private func figures(_ histogram: Histogram<UInt64>) -> [(String, Double)] {
+        [("p50", milliseconds(histogram.valueAtPercentile(50))), ("p90", milliseconds(histogram.valueAtPercentile(90))),
+         ("p99", milliseconds(histogram.valueAtPercentile(99))), ("p99.9", milliseconds(histogram.valueAtPercentile(99.9))),
+         ("max", milliseconds(histogram.max))]
+    }
+
+    private var rows: [(String, Histogram<UInt64>)] {
+        statistics.latency.keys.sorted().map { ($0.rawValue, statistics.latency[$0]!) } + [("all", statistics.allCalls)]
+    }
+
+    private var mode: String {
+        configuration.rate.map { "open loop at \(format($0)) requests/s" } ?? "closed loop"
+    }
+
+    private func format(_ value: Double, decimals: Int = 1) -> String {
+        let scale = (0..<decimals).reduce(1.0) { value, _ in value * 10 }
+        let rounded = (value * scale).rounded() / scale
+        return decimals == 0 ? String(Int(rounded)) : String(rounded)
+    }
+
+    /// The human-readable report.
+    public var text: String {
+        let c = configuration
+        var lines = ["quota-load: \(c.connections) connections, \(format(elapsedSeconds, decimals: 2)) s, \(mode), "
+            + "batch \(c.batch), mix \(c.mix), \(c.pools) pools under \(c.poolPrefix), seed \(c.seed)"]
+        lines.append("requests: \(statistics.requests) (\(format(requestsPerSecond)) /s); calls: \(statistics.allCalls.totalCount) "
+            + "(\(format(callsPerSecond)) /s), \(statistics.succeeded) with a result")
+        func pad(_ text: String, _ width: Int) -> String { String(repeating: " ", count: max(0, width - text.count)) + text }
+        lines.append(["operation", "calls", "ops/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"]
+            .enumerated().map { $0.offset == 0 ? $0.element.padding(toLength: 10, withPad: " ", startingAt: 0) : pad($0.element, 10) }
+            .joined())
+        for (name, histogram) in rows {
+            var line = name.padding(toLength: 10, withPad: " ", startingAt: 0) + pad(String(histogram.totalCount), 10)
+                + pad(format(rate(histogram.totalCount)), 10)
+            for (_, value) in figures(histogram) { line += pad(String(value), 10) }
+            lines.append(line)
+        }
+        if statistics.errors.isEmpty {
+            lines.append("errors: none")
+        } else {
+            lines.append("errors: " + statistics.errors.sorted { $0.key < $1.key }
+                .map { "\($0.key)\(Self.errorNames[$0.key].map { " " + $0 } ?? "") \($0.value)" }.joined(separator: ", "))
+        }
+        for violation in statistics.violations { lines.append("violation: \(violation)") }
+        if let check {
+            lines.append("check: \(check.passed ? "passed" : "FAILED") (\(check.pools) pools, \(check.leasesHeld) leases held, "
+                + "\(check.releasedAfterCheck) released after the check)")
+            for violation in check.violations { lines.append("check: \(violation)") }
+        } else {
+            lines.append("check: off (--no-check)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The same figures as JSON, for scripts (`-o json`); latencies in milliseconds.
+    public var json: JSONValue {
+        let c = configuration
+        var methods = JSONObject()
+        for (name, histogram) in rows where name != "all" { methods.append(name, summary(histogram)) }
+        var errors = JSONObject()
+        for (key, count) in statistics.errors.sorted(by: { $0.key < $1.key }) { errors.append(key, JSONValue(count)) }
+        var object = JSONObject()
+        object.append("server", .string("http://\(c.host):\(c.port)\(c.path)"))
+        object.append("connections", JSONValue(c.connections))
+        object.append("durationSeconds", number(c.durationSeconds))
+        object.append("elapsedSeconds", number(elapsedSeconds))
+        object.append("rate", c.rate.map(number) ?? .null)
+        object.append("batch", JSONValue(c.batch))
+        object.append("mix", .string(c.mix.description))
+        object.append("pools", JSONValue(c.pools))
+        object.append("seed", .string(String(c.seed)))
+        object.append("requests", JSONValue(statistics.requests))
+        object.append("requestsPerSecond", number(requestsPerSecond))
+        object.append("calls", JSONValue(Int(statistics.allCalls.totalCount)))
+        object.append("callsPerSecond", number(callsPerSecond))
+        object.append("succeeded", JSONValue(statistics.succeeded))
+        object.append("methods", .object(methods))
+        object.append("all", summary(statistics.allCalls))
+        object.append("requestLatency", summary(statistics.requestLatency))
+        object.append("errors", .object(errors))
+        object.append("violations", .array(statistics.violations.map(JSONValue.string)))
+        object.append("violationCount", JSONValue(statistics.violationCount))
+        if let check {
+            object.append("check", [
+                "passed": .bool(check.passed), "pools": JSONValue(check.pools), "leasesHeld": JSONValue(check.leasesHeld),
+                "releasedAfterCheck": JSONValue(check.releasedAfterCheck),
+                "violations": .array(check.violations.map(JSONValue.string)),
+            ])
+        } else {
+            object.append("check", .null)
+        }
+        object.append("passed", .bool(passed))
+        return .object(object)
+    }
+
+    private func summary(_ histogram: Histogram<UInt64>) -> JSONValue {
+        var object = JSONObject()
+        object.append("calls", JSONValue(Int(histogram.totalCount)))
+        object.append("opsPerSecond", number(rate(histogram.totalCount)))
+        var latency = JSONObject()
+        for (name, value) in figures(histogram) { latency.append(name, number(value)) }
+        object.append("latencyMs", .object(latency))
+        return .object(object)
+    }
+
+    private func number(_ value: Double) -> JSONValue {
+        JSONNumber((value * 1000).rounded() / 1000).map(JSONValue.number) ?? .null
+    }
+}
