@@ -136,7 +136,7 @@ import Glibc
         let f = try Fixture()
         let foreign = try f.lease(in: "c2/ns", holder: "ctl-b", vmName: "secret-vm")
         let ended = try f.lease(in: "c2/ns", holder: "ctl-b", vmName: "secret-vm-2")
-        try f.client("admin").result("release", ["lease": ended])
+        _ = try f.client("admin").result("release", ["lease": ended])
         func refusal(_ who: String, _ method: String, _ params: [String: Any]) throws -> String {
             let response = try f.client(who).call(method, params)
             let error = try #require(response["error"] as? [String: Any], "\(who) \(method): \(response)")

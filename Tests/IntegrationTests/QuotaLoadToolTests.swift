@@ -8,15 +8,15 @@ import Glibc
 /// with its correctness checks on, and its exit status when it cannot run.
 @Suite(.serialized)
 struct QuotaLoadToolTests {
-    static var quotaLoad: URL { ToolRun.builtProduct("quota-load") }
+    static var quotaLoad: URL { ExternalCommand.builtProduct("quota-load") }
 
     @Test func closedLoopRunOnTheSQLiteStorePassesItsChecks() throws {
         let server = try QuotadProcess()
-        let run = try ToolRun(Self.quotaLoad, [
+        let run = try ExternalCommand.run([Self.quotaLoad.path,
             "--server", "http://127.0.0.1:\(server.port)", "--duration", "1s", "--connections", "4", "--pools", "3",
             "--seed", "11", "-o", "json",
         ])
-        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
+        #expect(run.status == 0, "\(run.text)\n\(run.standardError)")
         let report = run.json
         let calls = report["calls"] as? Int ?? 0
         #expect(calls > 0)
@@ -42,11 +42,11 @@ struct QuotaLoadToolTests {
 
     @Test func openLoopBatchesKeepTheirSchedule() throws {
         let server = try QuotadProcess(arguments: ["--store", "memory"])
-        let run = try ToolRun(Self.quotaLoad, [
+        let run = try ExternalCommand.run([Self.quotaLoad.path,
             "--server", "http://127.0.0.1:\(server.port)", "--duration", "1s", "--connections", "2", "--rate", "40",
             "--batch", "10", "--mix", "reserve=50,release=50", "-o", "json",
         ])
-        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
+        #expect(run.status == 0, "\(run.text)\n\(run.standardError)")
         let report = run.json
         let requests = report["requests"] as? Int ?? 0
         // The schedule sends at most rate × duration requests, whatever the server's speed.
@@ -56,10 +56,10 @@ struct QuotaLoadToolTests {
     }
 
     @Test func unreachableServerAndBadFlagsExitWithReasons() throws {
-        let refused = try ToolRun(Self.quotaLoad, ["--server", "http://127.0.0.1:1", "--duration", "1s", "--timeout", "2"])
+        let refused = try ExternalCommand.run([Self.quotaLoad.path, "--server", "http://127.0.0.1:1", "--duration", "1s", "--timeout", "2"])
         #expect(refused.status == 2)
         #expect(refused.standardError.contains("quota-load: transport"))
-        let badMix = try ToolRun(Self.quotaLoad, ["--mix", "reserve=1,delete=1"])
+        let badMix = try ExternalCommand.run([Self.quotaLoad.path, "--mix", "reserve=1,delete=1"])
         #expect(badMix.status == 2)
         #expect(badMix.standardError.contains("--mix \"reserve=1,delete=1\": unknown operation \"delete\""))
     }
@@ -74,8 +74,8 @@ struct BenchPiecesTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let binary = folder.appendingPathComponent("null-server")
-        let source = ToolRun.repositoryRoot.appendingPathComponent("bench/null-server.c")
-        let build = try ToolRun(URL(fileURLWithPath: "/bin/sh"), [
+        let source = ExternalCommand.repositoryRoot.appendingPathComponent("bench/null-server.c")
+        let build = try ExternalCommand.run(["/bin/sh",
             "-c", "cc -O2 -Wall -Werror -o '\(binary.path)' '\(source.path)' $(pkg-config --cflags --libs libevent)",
         ])
         #expect(build.status == 0, "\(build.standardError)")
@@ -90,10 +90,10 @@ struct BenchPiecesTests {
         let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
         let port = try #require(line.split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
 
-        let run = try ToolRun(QuotaLoadToolTests.quotaLoad, [
+        let run = try ExternalCommand.run([QuotaLoadToolTests.quotaLoad.path,
             "--server", "http://127.0.0.1:\(port)", "--no-check", "--duration", "500ms", "--connections", "2", "-o", "json",
         ])
-        #expect(run.status == 0, "\(run.standardOutput)\n\(run.standardError)")
+        #expect(run.status == 0, "\(run.text)\n\(run.standardError)")
         let report = run.json
         #expect(report["requests"] as? Int ?? 0 > 0)
         #expect(report["succeeded"] as? Int == report["calls"] as? Int)

@@ -21,57 +21,22 @@ struct QuotactlProcess {
     /// The quotactl binary: $QUOTACTL_BIN, else `quotactl` beside quotad.
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["QUOTACTL_BIN"] { return URL(fileURLWithPath: path) }
-        return QuotadProcess.binary.deletingLastPathComponent().appendingPathComponent("quotactl")
+        return ExternalCommand.builtProduct("quotactl")
     }
 
     /// The repository's root.
-    static var repositoryRoot: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
+    static var repositoryRoot: URL { ExternalCommand.repositoryRoot }
 
     /// Runs quotactl with `arguments` and waits at most `timeout` seconds for it to end.
     /// - Parameters:
     ///   - environment: variables set on top of this process's environment (QUOTA_SERVER and
     ///     QUOTA_TOKEN are removed unless given here).
-    /// - Throws: ``HarnessError`` when it cannot start or does not end in time (it is killed then).
+    /// - Throws: ``HarnessError`` when it cannot start or does not end in time (it is killed).
     static func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> Outcome {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("quotactl-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let outURL = directory.appendingPathComponent("stdout"), errURL = directory.appendingPathComponent("stderr")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.currentDirectoryURL = repositoryRoot
-        var env = ProcessInfo.processInfo.environment
-        env["QUOTA_SERVER"] = nil
-        env["QUOTA_TOKEN"] = nil
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        try? out.close()
-        try? err.close()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw HarnessError("quotactl \(arguments.joined(separator: " ")) did not end within \(Int(timeout)) s")
-        }
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        )
+        var variables: [String: String?] = ["QUOTA_SERVER": nil, "QUOTA_TOKEN": nil]
+        for (name, value) in environment { variables[name] = value }
+        let output = try ExternalCommand.run([binary.path] + arguments, in: repositoryRoot, environment: variables, timeout: timeout)
+        return Outcome(status: output.status, stdout: output.text, stderr: output.standardError)
     }
 }
 
