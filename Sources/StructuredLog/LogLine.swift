@@ -89,25 +89,32 @@ public enum LogLine {
         case .null: text = "null"
         case .array, .object: text = JSONWriter.string(value)
         }
-        let needsQuotes = text.isEmpty || text.utf8.contains { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }
+        // Control characters are C0, DEL, C1 (U+0080–U+009F) and the line and paragraph separators
+        // U+2028/U+2029, which some viewers break lines at.
+        func isControl(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value <= 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+        }
+        let needsQuotes = text.isEmpty || text.unicodeScalars.contains { isControl($0) || $0 == "=" || $0 == "\"" || $0 == "\\" }
         guard needsQuotes else {
             line.append(contentsOf: text.utf8)
             return
         }
         line.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): line.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): line.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: line.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: line.append(contentsOf: #"\r"#.utf8)
-            case 0x09: line.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20, 0x7F:
-                let hex = Array("0123456789abcdef".utf8)
-                line.append(contentsOf: #"\u00"#.utf8)
-                line.append(hex[Int(byte >> 4)])
-                line.append(hex[Int(byte & 0xF)])
-            default: line.append(byte)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": line.append(contentsOf: #"\""#.utf8)
+            case "\\": line.append(contentsOf: #"\\"#.utf8)
+            case "\n": line.append(contentsOf: #"\n"#.utf8)
+            case "\r": line.append(contentsOf: #"\r"#.utf8)
+            case "\t": line.append(contentsOf: #"\t"#.utf8)
+            case " ": line.append(UInt8(ascii: " "))
+            default:
+                if isControl(scalar) {
+                    let hex = String(scalar.value, radix: 16)
+                    line.append(contentsOf: ("\\u" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex).utf8)
+                } else {
+                    line.append(contentsOf: String(scalar).utf8)
+                }
             }
         }
         line.append(UInt8(ascii: "\""))

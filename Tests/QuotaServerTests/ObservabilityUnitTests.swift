@@ -167,3 +167,15 @@ import Testing
         #expect(StatusPage.duration(nanoseconds: 90_000_000_000_000) == "1d 1h")
     }
 }
+
+/// Client-sent text in a call record is capped in UTF-8 bytes, not characters (a character may
+/// carry any number of combining scalars).
+@Suite struct CallRecordTruncationTests {
+    @Test func oneCharacterOfManyScalarsIsCutByBytes() {
+        let hostile = "a" + String(repeating: "\u{301}", count: 300_000)
+        #expect(hostile.count == 1)
+        let cut = CallRecord.truncated(hostile, bytes: CallRecord.maxFieldLength)
+        #expect(cut.utf8.count <= CallRecord.maxFieldLength + "…".utf8.count)
+        #expect(CallRecord.truncated("short", bytes: 256) == "short")
+    }
+}

@@ -58,6 +58,14 @@ import Testing
         #expect(text == #"time=1970-01-01T00:00:00.000Z level=debug pool="" vmName="a\u0001b\tc" msg="""# + "\n")
     }
 
+    @Test func c1ControlsAndLineSeparatorsAreEscapedInText() {
+        let bytes = LogLine.render(format: .text, nanosecondsSinceEpoch: 0, level: .info, message: "m",
+                                   metadata: ["holder": "ctl\u{85}\u{9B}31mFAKE\u{2028}line"])
+        let line = String(decoding: bytes, as: UTF8.self)
+        #expect(line.contains(#"holder="ctl\u0085\u009b31mFAKE\u2028line""#), "\(line)")
+        #expect(!line.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || $0.value == 0x2028 })
+    }
+
     @Test func handlerMergesLoggerMetadataAndWritesOneLinePerEvent() throws {
         final class Lines: @unchecked Sendable { var lines: [[UInt8]] = [] }
         let sink = Lines()

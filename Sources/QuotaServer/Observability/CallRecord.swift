@@ -19,7 +19,7 @@ struct CallRecord: Sendable {
     /// When the call started, on the monotonic clock.
     var started: ContinuousClock.Instant
     /// The pool, lease, holder and `labels.vmName` of the call: from the result's lease when there
-    /// is one, else from the params; truncated to ``maxFieldLength`` characters.
+    /// is one, else from the params; truncated to ``maxFieldLength`` UTF-8 bytes.
     var pool: String?
     var lease: String?
     var holder: String?
@@ -56,7 +56,7 @@ struct CallRecord: Sendable {
         var shortfall: [(resource: String, requested: String, available: String, shortfall: String)]
     }
 
-    /// The most characters of a client-sent string kept in a record.
+    /// The most UTF-8 bytes of a client-sent string kept in a record.
     static let maxFieldLength = 256
 
     /// Reads a call and its outcome.
@@ -109,7 +109,7 @@ struct CallRecord: Sendable {
             }
         case .failure(let error):
             code = error.code
-            errorMessage = String(error.message.prefix(Self.maxFieldLength * 4))
+            errorMessage = Self.truncated(error.message, bytes: Self.maxFieldLength * 4)
             if error.code == 1002, let data = error.data, let short = Self.text(data["pool"]) {
                 var rows: [(resource: String, requested: String, available: String, shortfall: String)] = []
                 for member in data["shortfall"]?.objectValue?.members ?? [] {
@@ -126,6 +126,21 @@ struct CallRecord: Sendable {
     /// A string member, truncated; nil when absent or not a string.
     static func text(_ value: JSONValue?) -> String? {
         guard let string = value?.stringValue else { return nil }
-        return string.count > maxFieldLength ? String(string.prefix(maxFieldLength)) + "…" : string
+        return truncated(string, bytes: maxFieldLength)
+    }
+
+    /// `text` cut to at most `bytes` UTF-8 bytes (on a scalar boundary) plus "…". Counted in bytes,
+    /// not characters: one character may carry any number of combining scalars.
+    static func truncated(_ text: String, bytes: Int) -> String {
+        guard text.utf8.count > bytes else { return text }
+        var kept = String.UnicodeScalarView()
+        var used = 0
+        for scalar in text.unicodeScalars {
+            let size = String(scalar).utf8.count
+            guard used + size <= bytes else { break }
+            kept.append(scalar)
+            used += size
+        }
+        return String(kept) + "…"
     }
 }

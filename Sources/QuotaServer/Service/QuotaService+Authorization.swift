@@ -38,7 +38,8 @@ extension QuotaService {
     func holder(requested: String?, method: String, _ context: CallContext) throws(JSONRPCError) -> String {
         guard let principal = context.principal, principal.role == .controller else { return requested ?? "" }
         if let requested, requested != principal.name {
-            throw .forbidden(principal, method: method, pool: nil, reason: "a controller holds leases only as itself (\(String(reflecting: principal.name))), not as \(String(reflecting: requested))")
+            let shown = requested.utf8.count > 64 ? String(decoding: requested.utf8.prefix(64), as: UTF8.self) + "…" : requested
+            throw .forbidden(principal, method: method, pool: nil, reason: "a controller holds leases only as itself (\(String(reflecting: principal.name))), not as \(String(reflecting: shown))")
         }
         return principal.name
     }
