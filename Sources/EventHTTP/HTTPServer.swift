@@ -209,6 +209,14 @@ public final class HTTPServer {
     /// True once ``close()`` has taken effect.
     public var isClosed: Bool { state == .closed }
 
+    /// Bytes of replies queued on open connections and not yet written to their sockets: what a
+    /// graceful stop waits for before ``close()``.
+    public var pendingOutputBytes: Int {
+        connections.keys.reduce(0) { sum, bufferevent in
+            sum + (bufferevent_get_output(bufferevent).map { evbuffer_get_length($0) } ?? 0)
+        }
+    }
+
     private func performClose() {
         guard state != .closed else { return }
         state = .closed

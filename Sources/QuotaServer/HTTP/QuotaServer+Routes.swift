@@ -18,6 +18,9 @@ extension QuotaServer {
     /// - Other methods on those paths: 405 with `Allow`; other paths: 404; a non-JSON
     ///   Content-Type on `/rpc`: 415.
     func route(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        if draining {
+            return Self.sendError(responder, status: 503, "quotad is stopping", headers: [(name: "Connection", value: "close")])
+        }
         switch request.path {
         case "/rpc":
             guard request.method == "POST" else {

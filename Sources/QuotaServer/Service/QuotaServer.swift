@@ -41,6 +41,8 @@ public final class QuotaServer {
     var storeFailing = false
     /// When quotad started, for the status page.
     let startedAt: Timestamp
+    /// True while stopping: new requests get 503.
+    var draining = false
 
     /// A reply waiting for the group commit, with the records of the calls it answers.
     struct PendingReply {
@@ -129,12 +131,32 @@ public final class QuotaServer {
         "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
-    /// Serves until SIGTERM or SIGINT; pending replies are committed and sent first.
+    /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, the last pass's
+    /// changes committed, and their replies written to the sockets (for at most
+    /// ``drainSeconds``) before the connections close. Requests that arrive meanwhile get 503.
     public func run() throws {
         try loop.run()
+        draining = true
+        http?.stopAccepting()
         commit()
+        let deadline = loop.monotonicNow() + Self.drainSeconds
+        final class TimerBox { var timer: EventTimer? }
+        let drain = TimerBox()
+        drain.timer = loop.makeTimer { [unowned self] in
+            if (self.http?.pendingOutputBytes ?? 0) == 0 || self.loop.monotonicNow() >= deadline {
+                self.loop.stop()
+            } else {
+                drain.timer?.schedule(afterSeconds: 0.01)
+            }
+        }
+        drain.timer?.schedule(afterSeconds: 0)
+        try loop.run()
+        drain.timer = nil
         http?.close()
     }
+
+    /// The most a graceful stop waits for replies to reach their sockets, in seconds.
+    static let drainSeconds = 2.0
 
     // MARK: Group commit
 
