@@ -12,12 +12,12 @@ import Glibc
     static let tokens = [
         "admin": "admin-token-0f3a", "ctl-a": "ctl-a-token-81bc", "ctl-a2": "ctl-a2-token-77d1",
         "ctl-b": "ctl-b-token-4e02", "reader": "reader-token-c9a5", "reader-c1": "reader-c1-token-5b6e",
-        "admin-c1": "admin-c1-token-2d97",
+        "admin-c1": "admin-c1-token-2d97", "ctl-ns": "ctl-ns-token-90aa",
     ]
     static let principals: [(name: String, role: String, pools: [String])] = [
         ("admin", "admin", ["*"]), ("ctl-a", "controller", ["c1"]), ("ctl-a2", "controller", ["c1"]),
         ("ctl-b", "controller", ["c2"]), ("reader", "reader", ["*"]), ("reader-c1", "reader", ["c1"]),
-        ("admin-c1", "admin", ["c1"]),
+        ("admin-c1", "admin", ["c1"]), ("ctl-ns", "controller", ["c1/ns"]),
     ]
 
     static func tokensFile(_ tokens: [String: String], in directory: URL, name: String = "tokens.yaml") throws -> URL {
@@ -161,6 +161,24 @@ import Glibc
         #expect((try f.client("admin").result("inspect", ["pool": "c1/ns"])["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
     }
 
+    /// A denial by an ancestor outside the caller's pools says so without that pool's name or numbers.
+    @Test func aDenialByAnAncestorOutsideTheScopeHidesItsHeadroom() throws {
+        let f = try Fixture()
+        _ = try f.client("admin").result("setPool", ["pool": "c1", "capacity": ["limits.cpu": "2"]])
+        let params: [String: Any] = ["pool": "c1/ns", "lease": UUID().uuidString, "resources": ["limits.cpu": "3"], "dryRun": true]
+        let scoped = try #require(try f.client("ctl-ns").call("reserve", params)["error"] as? [String: Any])
+        #expect(scoped["code"] as? Int == 1002)
+        let data = try #require(scoped["data"] as? [String: Any])
+        #expect(data["outsideScope"] as? Bool == true)
+        #expect(data["pool"] as? String == "c1/ns")
+        #expect(data["available"] == nil && data["shortfall"] == nil)
+        #expect(!(scoped["message"] as? String ?? "").contains(#""c1""#))
+        // Within its scope the numbers are shown.
+        let admin = try #require(try f.client("admin").call("reserve", params)["error"] as? [String: Any])
+        #expect((admin["data"] as? [String: Any])?["pool"] as? String == "c1")
+        #expect((admin["data"] as? [String: Any])?["available"] as? [String: String] == ["limits.cpu": "2"])
+    }
+
     @Test func scopedInspectShowsOnlyItsPoolsAndTotals() throws {
         let f = try Fixture()
         _ = try f.lease(in: "c1/ns", holder: "ctl-a")
@@ -300,7 +318,7 @@ import Glibc
         rotated["reader"] = "reader-token-rotated"
         _ = try Self.tokensFile(rotated, in: f.server.dataDirectory)
         kill(f.server.process.processIdentifier, SIGHUP)
-        try waitForLog(f.server, "SIGHUP: reloaded 7 principal(s)")
+        try waitForLog(f.server, "SIGHUP: reloaded 8 principal(s)")
         #expect(try inspect(Self.tokens["reader"]!) == 401)
         #expect(try inspect("reader-token-rotated") == 200)
 

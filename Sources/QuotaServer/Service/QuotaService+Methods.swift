@@ -89,7 +89,20 @@ extension QuotaService {
         // Leases past their deadline whose sweep has not run yet give their room back first
         // (a dryRun changes nothing, so it leaves them to the sweep).
         if !request.dryRun { _ = ledger.expireDue(now: now, limit: Self.expirySliceSize) }
-        let outcome = try core { () throws(QuotaError) in try ledger.reserve(request, now: now) }
+        let outcome: ReserveOutcome
+        do {
+            outcome = try ledger.reserve(request, now: now)
+        } catch {
+            // A denial by an ancestor outside the caller's pools would show that pool's headroom.
+            if case .insufficientHeadroom(let denial) = error, let principal = context.principal, !principal.mayAccess(denial.pool) {
+                throw JSONRPCError(
+                    code: error.code,
+                    message: "InsufficientHeadroom: pool \(String(reflecting: request.pool.rawValue)) is in a pool outside your pools that lacks room",
+                    data: ["pool": .string(request.pool.rawValue), "requested": request.resources.json, "outsideScope": true]
+                )
+            }
+            throw error.jsonRPCError
+        }
         return [
             "lease": outcome.lease.json, "created": .bool(outcome.created), "pool": outcome.pool.json,
             "revision": ledger.revision.json, "dryRun": .bool(request.dryRun),
