@@ -45,4 +45,25 @@ import Testing
         let names = Set(((document["methods"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
         #expect(names.isSuperset(of: ["setPool", "deletePool", "reserve", "release", "renew", "inspect"]))
     }
+
+    /// One request may list at most 50,000 pools and leases across its calls: a batch of 1000
+    /// `inspect {}` over 100 pools runs 500 of them and refuses the rest with -32003.
+    @Test func aBatchOfListingsStopsAtTheRequestBudget() throws {
+        let server = try QuotadProcess(arguments: ["--store", "memory"])
+        let client = server.client
+        let setup = (0..<100).map { n -> [String: Any] in
+            ["jsonrpc": "2.0", "id": n, "method": "setPool", "params": ["pool": "p\(n)", "capacity": [:]]]
+        }
+        _ = try client.post(JSONSerialization.data(withJSONObject: setup))
+        let batch = (0..<1000).map { n -> [String: Any] in ["jsonrpc": "2.0", "id": n, "method": "inspect", "params": [:]] }
+        let response = try client.post(JSONSerialization.data(withJSONObject: batch))
+        let answers = try #require(response.json as? [[String: Any]])
+        #expect(answers.count == 1000)
+        let listed = answers.filter { $0["result"] != nil }
+        let refused = answers.compactMap { ($0["error"] as? [String: Any])?["code"] as? Int }
+        #expect(listed.count == 500)
+        #expect(refused.count == 500 && refused.allSatisfy { $0 == -32003 })
+        // The next request has a budget of its own.
+        #expect(try client.result("inspect")["pools"].flatMap { ($0 as? [Any])?.count } == 100)
+    }
 }

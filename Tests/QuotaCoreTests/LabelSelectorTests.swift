@@ -41,6 +41,13 @@ import Testing
         #expect(try LabelSelector("").requirements.isEmpty)
     }
 
+    @Test func selectorsAreBoundedInBytesAndRequirements() throws {
+        let sixtyFour = (0..<64).map { "k\($0)=v" }.joined(separator: ",")
+        #expect(try LabelSelector(sixtyFour).requirements.count == 64)
+        #expect(throws: InvalidValue.self) { try LabelSelector(sixtyFour + ",k64=v") }
+        #expect(throws: InvalidValue.self) { try LabelSelector("k=" + String(repeating: "v", count: 4095)) }
+    }
+
     @Test func aHugeSelectorIsNotEchoedInFull() {
         let huge = "k=" + String(repeating: "v", count: 300) + " x"
         do {

@@ -339,13 +339,17 @@ struct OpenRPCDocumentTests {
         reason: "the controller role may not call setPool"
     )
 
-    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, -32001 and 1008.
+    /// A -32003 as the request budget sends it.
+    static let tooExpensive = JSONRPCError.requestTooExpensive(method: "inspect", spent: 50_000, limit: 50_000)
+
+    /// Every code the code base answers with: JSON-RPC's own, QuotaError's, -32001, -32003 and 1008.
     static func codesInTheCodeBase() throws -> Set<Int> {
         var codes: Set<Int> = [
             JSONRPCError.Code.parseError, JSONRPCError.Code.invalidRequest, JSONRPCError.Code.methodNotFound,
             JSONRPCError.Code.invalidParams, JSONRPCError.Code.internalError,
             JSONRPCError.storeUnavailable("disk full").code,
             Self.forbidden.code,
+            Self.tooExpensive.code,
         ]
         for error in try everyQuotaError() { codes.insert(error.code) }
         return codes
@@ -381,6 +385,7 @@ struct OpenRPCDocumentTests {
         var actual = try Self.everyQuotaError().map { (Self.componentName(of: $0), $0.jsonRPCError) }
         actual.append(("StoreUnavailable", JSONRPCError.storeUnavailable("disk full")))
         actual.append(("Forbidden", Self.forbidden))
+        actual.append(("RequestTooExpensive", Self.tooExpensive))
         for (name, error) in actual {
             let component = try #require(components[name] as? [String: Any], "components/errors has no \(name)")
             #expect(component["code"] as? Int == error.code, "\(name): documented code differs from \(error.code)")

@@ -7,7 +7,8 @@
 /// - `key in (a,b)` and `key notin (a,b)` (`notin` is true also when the label is absent).
 ///
 /// Keys are qualified names (`[prefix/]name`); values are up to 253 bytes without whitespace or
-/// any of `,()=!`. The empty selector selects everything.
+/// any of `,()=!`. The empty selector selects everything. At most ``maxRequirements``
+/// requirements in ``maxBytes`` bytes.
 public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     /// One requirement on one label.
     public enum Requirement: Sendable, Equatable {
@@ -19,6 +20,11 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
         case notIn(String, Set<String>)
     }
 
+    /// The longest selector accepted, in bytes, and the most requirements: each requirement is
+    /// checked against every pool, so an unbounded selector would block the loop.
+    public static let maxBytes = 4096
+    public static let maxRequirements = 64
+
     /// The requirements, in the order given; all must hold.
     public let requirements: [Requirement]
     /// The text it was parsed from.
@@ -29,6 +35,9 @@ public struct LabelSelector: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``InvalidValue`` naming the position and the problem, e.g. an unknown operator
     ///   (`>` and `<` are not supported), an invalid key, or a missing `)`.
     public init(_ text: String) throws(InvalidValue) {
+        guard text.utf8.count <= Self.maxBytes else {
+            throw InvalidValue("label selector of \(text.utf8.count) bytes; at most \(Self.maxBytes) are allowed")
+        }
         var parser = Parser(text: text)
         self.requirements = try parser.parse()
         self.description = text
@@ -121,6 +130,9 @@ extension LabelSelector {
             if position == bytes.count { return [] }
             var requirements: [Requirement] = []
             while true {
+                guard requirements.count < LabelSelector.maxRequirements else {
+                    throw problem("at most \(LabelSelector.maxRequirements) requirements are allowed")
+                }
                 requirements.append(try requirement())
                 skipSpace()
                 if position == bytes.count { return requirements }

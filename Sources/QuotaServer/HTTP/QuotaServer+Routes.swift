@@ -29,7 +29,8 @@ extension QuotaServer {
             if let contentType = request.header("Content-Type"), !Self.isJSONMediaType(contentType) {
                 return Self.sendError(responder, status: 415, "Content-Type must be application/json (got \(contentType))")
             }
-            guard let context = authenticate(request, responder) else { return }
+            guard var context = authenticate(request, responder) else { return }
+            context.budget = RequestBudget()
             reply(responder, body: service.handle(body: request.body, context: context))
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else {

@@ -15,8 +15,10 @@ extension QuotaService {
         register("reconcile") { service, params, context throws(JSONRPCError) in try service.reconcile(&params, context) }
         register("inspect") { service, params, context throws(JSONRPCError) in try service.inspect(&params, context) }
         register("importAnnotations") { service, params, context throws(JSONRPCError) in try service.importAnnotations(&params, context) }
-        register("rpc.discover") { service, params, _ throws(JSONRPCError) in
+        register("rpc.discover") { service, params, context throws(JSONRPCError) in
             try params.rejectUnknown()
+            try context.budget?.check("rpc.discover")
+            context.budget?.spend(RequestBudget.discoverCost)
             return service.openRPCDocument
         }
     }
@@ -176,6 +178,8 @@ extension QuotaService {
         }
         try params.rejectUnknown()
         if let prefix { try authorize(pool: prefix, method: "reconcile", context) }
+        try context.budget?.check("reconcile")
+        context.budget?.spend(ledger.leases.count)
         // A scoped caller without a pool reconciles within each of its scopes.
         var prefixes: [PoolPath?] = [prefix]
         if prefix == nil, let principal = context.principal, !principal.isUnscoped {
@@ -219,17 +223,24 @@ extension QuotaService {
             }
             let includeLeases = try params.optionalBool("includeLeases") ?? false
             try params.rejectUnknown()
+            try context.budget?.check("inspect")
             guard let view = ledger.view(of: path) else { throw QuotaError.poolNotFound(path).jsonRPCError }
-            var result: JSONObject = ["pool": view.json, "children": .array(ledger.childViews(of: path).map(\.json))]
+            let children = ledger.childViews(of: path)
+            var result: JSONObject = ["pool": view.json, "children": .array(children.map(\.json))]
+            context.budget?.spend(1 + children.count)
             if includeLeases {
-                result.append("leases", .array(ledger.activeLeases(chargedTo: path).map(\.json)))
+                let leases = ledger.activeLeases(chargedTo: path)
+                context.budget?.spend(leases.count)
+                result.append("leases", .array(leases.map(\.json)))
             }
             result.append("revision", ledger.revision.json)
             return .object(result)
         }
         let selector = try params.labelSelector()
         try params.rejectUnknown()
+        try context.budget?.check("inspect")
         let views = visible(ledger.views(matching: selector), context)
+        context.budget?.spend(max(1, views.count))
         let totals = PoolTotals.summing(views)
         return ["pools": .array(views.map(\.json)), "totals": totals.json, "revision": ledger.revision.json]
     }
