@@ -301,6 +301,9 @@ import Glibc
         let nul = try f.server.client.send(raw: Data("POST /rpc HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(Self.tokens["admin"]!)".utf8) + Data([0]) + Data("junk\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n".utf8) + body)
         #expect(nul.status == 400)
         #expect(try f.client("admin").error("inspect", ["pool": "c9"])["code"] as? Int == 1001)
+        // Each refusal is logged, without the token.
+        #expect(f.server.standardError().contains("event=unauthorized"))
+        #expect(!f.server.standardError().contains("wrong-token"))
         // Health needs no token.
         #expect(try f.server.client.request("GET", "/healthz").status == 200)
     }

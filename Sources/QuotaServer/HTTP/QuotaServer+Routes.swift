@@ -1,6 +1,7 @@
 import EventHTTP
 import JSON
 import JSONRPC
+import Logging
 import QuotaAuth
 
 /// HTTP routing. JSON-RPC answers, errors included, go out with 200; HTTP-level problems get
@@ -107,6 +108,10 @@ extension QuotaServer {
             challenge = #"Bearer realm="quotad""#
             reason = "send Authorization: Bearer <token>"
         }
+        // Failed attempts leave a trace (never the token): guessing is visible in the log.
+        logger.notice("unauthenticated request refused", metadata: [
+            "event": "unauthorized", "path": .string(request.path), "remote": .string(request.remoteHost), "reason": .string(reason),
+        ])
         let body = JSONRPCResponse(id: .null, error: .unauthorized(reason)).json
         Self.sendJSON(responder, status: 401, body: JSONWriter.serialize(body), headers: [(name: "WWW-Authenticate", value: challenge)])
         return nil
