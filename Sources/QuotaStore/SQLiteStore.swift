@@ -47,13 +47,9 @@ public final class SQLiteStore: LedgerStore {
         }
         self.lockDescriptor = fd
         self.path = directory + "/quotad.sqlite"
-        do {
-            try openDatabase()
-        } catch {
-            closeDatabase()
-            close(fd)
-            throw error
-        }
+        // On failure deinit runs (every property is set by now) and closes the database and the
+        // lock file; closing them here too would close a number another thread may have reused.
+        try openDatabase()
     }
 
     deinit {

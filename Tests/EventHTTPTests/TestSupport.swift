@@ -172,6 +172,9 @@ final class TestClient {
         guard status == 0 else {
             let code = errno
             Glibc.close(fd)
+            // deinit runs for an initializer that throws after every property is set; without this
+            // it would close the same number again, by then maybe another test's listening socket.
+            fd = -1
             throw TestClientError(description: "connect: \(code)")
         }
     }
