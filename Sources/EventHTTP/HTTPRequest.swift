@@ -74,7 +74,13 @@ extension HTTPRequest {
     /// `_get_input_headers`, `_get_input_buffer`) into a value.
     init(copying request: UnsafeMutablePointer<evhttp_request>) {
         let method = HTTPRequest.methodName(evhttp_request_get_command(request))
-        let target = evhttp_request_get_uri(request).map { String(cString: $0) } ?? "/"
+        var target = evhttp_request_get_uri(request).map { String(cString: $0) } ?? "/"
+        // The absolute form (`GET http://host/path`), which a server must accept (RFC 9112
+        // section 3.2.2): route by its path.
+        for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
+            let rest = target.dropFirst(scheme.count)
+            target = rest.firstIndex(where: { $0 == "/" || $0 == "?" }).map { rest[$0...].hasPrefix("?") ? "/" + rest[$0...] : String(rest[$0...]) } ?? "/"
+        }
         let path: String
         let query: String?
         if let mark = target.firstIndex(of: "?") {

@@ -256,6 +256,21 @@ import Glibc
         }
     }
 
+    /// RFC 9112 section 3.2.2: the absolute form is routed by its path (and query).
+    @Test(arguments: [
+        ("GET http://127.0.0.1/healthz HTTP/1.1", "GET /healthz"),
+        ("GET HTTP://example.com HTTP/1.1", "GET /"),
+        ("GET https://h:1/a/b?x=1 HTTP/1.1", "GET /a/b?x=1"),
+        ("GET http://h?x=1 HTTP/1.1", "GET /?x=1"),
+    ])
+    func absoluteFormTargetsAreRoutedByTheirPath(requestLine: String, echoed: String) throws {
+        try withServer(handler: echoHandler) { _, _, port in
+            let client = try TestClient(port: port)
+            try client.send("\(requestLine)\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().text == echoed)
+        }
+    }
+
     @Test func http10WithoutKeepAliveIsClosedAfterTheReply() throws {
         try withServer(handler: echoHandler) { _, _, port in
             let client = try TestClient(port: port)

@@ -128,7 +128,7 @@ public final class QuotaServer {
 
     /// A one-line summary for the start-up log.
     public var summary: String {
-        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
+        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count)(active \(service.ledger.leases.values.reduce(0) { $0 + ($1.state == .active ? 1 : 0) })) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
     /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, the last pass's
