@@ -1,4 +1,5 @@
 import Foundation
+import QuotaCore
 
 /// Everything one quota-load run needs (the flags of issue 8).
 public struct LoadConfiguration: Sendable {
@@ -84,17 +85,14 @@ public struct LoadConfiguration: Sendable {
         }
     }
 
-    /// Parses a duration: `10s`, `500ms`, `2m`, `1h`, or a plain number of seconds.
+    /// Parses a duration: Go's syntax (``GoDuration``: `10s`, `500ms`, `2m`, `1m30s`), or a plain
+    /// number of seconds.
     /// - Parameter text: the flag's value.
     /// - Returns: seconds.
     /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` for `--duration`.
     public static func parseDuration(_ text: String) throws(LoadError) -> Double {
-        let units: [(suffix: String, seconds: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let value = Double(text.dropLast(suffix.count)), value.isFinite, value > 0 { return value * scale }
-            break
-        }
         if let value = Double(text), value.isFinite, value > 0 { return value }
+        if let nanoseconds = try? GoDuration.nanoseconds(text), nanoseconds > 0 { return Double(nanoseconds) / 1e9 }
         throw .invalidFlag(flag: "--duration", value: text, reason: "expected a positive duration such as 10s, 500ms, 2m")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import JSON
 import KubernetesManifests
+import QuotaCore
 
 /// `quotactl pool import -f resourcequota.yaml --cluster C [--namespace-file ns.yaml] [--with-migrations]`.
 struct PoolImportCommand: ParsableCommand {

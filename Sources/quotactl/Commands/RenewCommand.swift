@@ -1,5 +1,6 @@
 import ArgumentParser
 import JSON
+import QuotaCore
 
 /// `quotactl renew LEASE [--ttl 15m]`.
 struct RenewCommand: ParsableCommand {

@@ -1,17 +1,18 @@
 /// Go's `time.ParseDuration` syntax, as kubectl's `--timeout` takes it: `15m`, `1h30m`, `90s`,
-/// `1.5h`; units ns, us (µs), ms, s, m, h.
-enum GoDuration {
+/// `1.5h`; units ns, us (µs), ms, s, m, h. Read by quotactl's `--ttl` and quota-load's `--duration`.
+public enum GoDuration {
     /// Nanoseconds per unit.
-    static let units: [String: Int64] = [
+    public static let units: [String: Int64] = [
         "ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
         "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
     ]
 
     /// Parses a duration.
+    /// - Parameter text: e.g. `15m` or `1h30m`.
     /// - Returns: the duration in nanoseconds.
-    /// - Throws: ``CommandFailure`` naming the text and what is wrong with it.
-    static func nanoseconds(_ text: String) throws(CommandFailure) -> Int64 {
-        func fail(_ reason: String) -> CommandFailure { CommandFailure("invalid duration \"\(text)\": \(reason)") }
+    /// - Throws: ``InvalidValue`` naming the text and what is wrong with it.
+    public static func nanoseconds(_ text: String) throws(InvalidValue) -> Int64 {
+        func fail(_ reason: String) -> InvalidValue { InvalidValue("invalid duration \"\(text)\": \(reason)") }
         if text == "0" { return 0 }
         var rest = Substring(text)
         guard !rest.isEmpty else { throw fail("empty") }
@@ -46,23 +47,5 @@ enum GoDuration {
             total = withFraction
         }
         return total
-    }
-
-    /// Parses a TTL: a duration of whole seconds, at least 1 s.
-    /// - Parameter flag: the flag's name, for messages (`--ttl`).
-    /// - Returns: the TTL in seconds.
-    /// - Throws: ``CommandFailure`` naming the flag and the text.
-    static func seconds(_ text: String, flag: String = "--ttl") throws(CommandFailure) -> Int {
-        let nanoseconds: Int64
-        do {
-            nanoseconds = try self.nanoseconds(text)
-        } catch {
-            throw CommandFailure("\(flag): \(error.description)")
-        }
-        guard nanoseconds % 1_000_000_000 == 0 else {
-            throw CommandFailure("\(flag): invalid duration \"\(text)\": must be a whole number of seconds")
-        }
-        guard nanoseconds > 0 else { throw CommandFailure("\(flag): invalid duration \"\(text)\": must be at least 1s") }
-        return Int(nanoseconds / 1_000_000_000)
     }
 }
