@@ -85,7 +85,7 @@ let package = Package(
             ]
         ),
         // JSON-RPC 2.0 over HTTP on libcurl's easy API: calls, batches, typed errors.
-        .target(name: "QuotaClient", dependencies: ["CCurl", "JSON"]),
+        .target(name: "QuotaClient", dependencies: ["CCurl", "JSON", "JSONRPC"]),
         // Kubernetes objects quotactl reads (VMI, ResourceQuota, Namespace) and reservation planning.
         .target(
             name: "KubernetesManifests",
@@ -95,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "quotactl",
             dependencies: [
-                "QuotaClient", "KubernetesManifests", "QuotaCore", "JSON",
+                "QuotaClient", "KubernetesManifests", "QuotaCore", "JSON", "JSONRPC",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -1,7 +1,9 @@
+import JSONRPC
+
 /// Why a call through ``JSONRPCClient`` failed.
 public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// The server answered with a JSON-RPC error object.
-    case server(ServerError)
+    case server(JSONRPCError)
     /// The request did not reach the server, or its answer did not come back.
     case transport(TransportError)
     /// The server answered, but not with a JSON-RPC response: the URL and why.

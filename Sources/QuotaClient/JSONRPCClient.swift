@@ -1,4 +1,5 @@
 import JSON
+import JSONRPC
 
 /// A JSON-RPC 2.0 client over HTTP POST (libcurl's easy API), params by name.
 ///
@@ -46,14 +47,14 @@ public final class JSONRPCClient {
     ///   the server answered in).
     /// - Throws: ``ClientError/transport(_:)`` or ``ClientError/invalidResponse(url:reason:)``
     ///   when the batch as a whole fails; errors of single calls are in the outcomes.
-    public func batch(_ calls: [(method: String, params: JSONObject)]) throws(ClientError) -> [Result<JSONValue, ServerError>] {
+    public func batch(_ calls: [(method: String, params: JSONObject)]) throws(ClientError) -> [Result<JSONValue, JSONRPCError>] {
         guard !calls.isEmpty else { return [] }
         let ids = calls.map { _ in takeID() }
         let requests = zip(calls, ids).map { JSONValue.object(request($0.method, $0.params, id: $1)) }
         let answer = try send(.array(requests))
         guard case .array(let responses) = answer else {
             // A batch the server could not read at all is answered with one error object.
-            if case .object(let object) = answer, let error = object["error"].flatMap(ServerError.init) {
+            if case .object(let object) = answer, let error = object["error"].flatMap({ JSONRPCError(json: $0) }) {
                 throw .server(error)
             }
             throw .invalidResponse(url: url, reason: "expected an array for a batch, got \(answer.typeName)")
@@ -62,7 +63,7 @@ public final class JSONRPCClient {
         for case .object(let response) in responses {
             if let id = response["id"]?.int64Value { byID[id] = response }
         }
-        var outcomes: [Result<JSONValue, ServerError>] = []
+        var outcomes: [Result<JSONValue, JSONRPCError>] = []
         for id in ids {
             guard let response = byID[id] else {
                 throw .invalidResponse(url: url, reason: "the batch answer has no response with id \(id)")
@@ -97,7 +98,7 @@ public final class JSONRPCClient {
         guard response.status == 200 else {
             // A 401 carries a JSON-RPC error (-32002 Unauthorized): report it as the server's answer.
             if response.status == 401, case .object(let object)? = try? JSONReader.parse(response.body),
-               let error = object["error"].flatMap(ServerError.init) {
+               let error = object["error"].flatMap({ JSONRPCError(json: $0) }) {
                 throw .server(error)
             }
             let text = String(decoding: response.body.prefix(500), as: UTF8.self)
@@ -113,7 +114,7 @@ public final class JSONRPCClient {
     /// The `result` of one response object, or its error.
     private func outcome(of response: JSONObject, id: Int64) -> Result<JSONValue, ClientError> {
         if let error = response["error"] {
-            guard let serverError = ServerError(error) else {
+            guard let serverError = JSONRPCError(json: error) else {
                 return .failure(.invalidResponse(url: url, reason: "malformed error object \(error)"))
             }
             return .failure(.server(serverError))

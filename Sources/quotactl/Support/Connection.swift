@@ -1,4 +1,5 @@
 import JSON
+import JSONRPC
 import QuotaClient
 
 /// quotactl's calls to quotad, with failures turned into messages that name the cause.
@@ -34,8 +35,8 @@ final class Connection {
     /// Calls several methods as JSON-RPC batches of at most ``batchLimit`` calls.
     /// - Returns: one outcome per call, in order; a server error of one call is its failure.
     /// - Throws: ``CommandFailure`` when a batch as a whole fails (transport, bad answer).
-    func batch(_ calls: [(method: String, params: JSONObject)]) throws(CommandFailure) -> [Result<JSONValue, ServerError>] {
-        var outcomes: [Result<JSONValue, ServerError>] = []
+    func batch(_ calls: [(method: String, params: JSONObject)]) throws(CommandFailure) -> [Result<JSONValue, JSONRPCError>] {
+        var outcomes: [Result<JSONValue, JSONRPCError>] = []
         for start in stride(from: 0, to: calls.count, by: Self.batchLimit) {
             do {
                 outcomes += try client.batch(Array(calls[start..<min(start + Self.batchLimit, calls.count)]))
@@ -66,7 +67,7 @@ final class Connection {
 
     /// `quotad answered error CODE: message (data: {...})`; -32602's data {field, reason} is
     /// already in its message and left out.
-    static func describe(_ error: ServerError) -> String {
+    static func describe(_ error: JSONRPCError) -> String {
         var text = "quotad answered error \(error.code): \(error.message)"
         if let data = error.data, !data.isNull, error.code != -32602 { text += " (data: \(JSONWriter.string(data)))" }
         return text
