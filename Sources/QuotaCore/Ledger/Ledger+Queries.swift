@@ -27,8 +27,11 @@ extension Ledger {
     ///   - vmName: the VM's name, 1 to 253 bytes.
     ///   - now: the current time.
     /// - Returns: the lease, or nil when no active lease has that name.
-    /// - Throws: 1009 ``QuotaError/ambiguous(pool:vmName:leases:)`` when more than one has.
+    /// - Throws: 1001 ``QuotaError/poolNotFound(_:)`` when the pool does not exist (a typo must not
+    ///   read as "nothing to release"); 1009 ``QuotaError/ambiguous(pool:vmName:leases:)`` when
+    ///   more than one lease has the name.
     public func activeLease(in pool: PoolPath, vmName: String, now: Timestamp) throws(QuotaError) -> Lease? {
+        guard pools[pool] != nil else { throw .poolNotFound(pool) }
         let matches = (activeByPool[pool] ?? []).compactMap { id -> Lease? in
             guard let lease = leases[id], lease.expiresAt > now, lease.labels[Self.vmNameLabel] == vmName else { return nil }
             return lease

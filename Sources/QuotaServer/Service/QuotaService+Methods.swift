@@ -121,11 +121,7 @@ extension QuotaService {
             let pool = try params.poolPath()
             let vmName = try params.vmName()
             try authorize(pool: pool, method: "release", context)
-            id = try core { () throws(QuotaError) in
-                // A typo in the pool must not read as "released already".
-                guard ledger.pools[pool] != nil else { throw .poolNotFound(pool) }
-                return try ledger.activeLease(in: pool, vmName: vmName, now: now)?.id
-            }
+            id = try core { () throws(QuotaError) in try ledger.activeLease(in: pool, vmName: vmName, now: now)?.id }
         } else {
             guard params.contains("lease") else { throw .invalidParams(field: "lease", reason: "required, or pool and vmName in its place") }
             id = try params.leaseID()
@@ -213,7 +209,6 @@ extension QuotaService {
                 try params.rejectUnknown()
                 let now = clock.now()
                 let lease = try core { () throws(QuotaError) in
-                    guard ledger.pools[path] != nil else { throw .poolNotFound(path) }
                     guard let lease = try ledger.activeLease(in: path, vmName: vmName, now: now) else {
                         throw .leaseNameNotFound(pool: path, vmName: vmName)
                     }
