@@ -17,7 +17,7 @@ extension QuotaService {
     /// Throws 1008 unless `pool` lies in the caller's scopes.
     func authorize(pool: PoolPath, method: String, _ context: CallContext) throws(JSONRPCError) {
         guard let principal = context.principal, !principal.mayAccess(pool) else { return }
-        throw .forbidden(principal, method: method, pool: pool, reason: "pool \(String(reflecting: pool.rawValue)) is outside its pools (\(principal.scopes.map(\.description).joined(separator: ", ")))")
+        throw .forbidden(principal, method: method, pool: pool, reason: "pool \(String(reflecting: pool.rawValue)) is outside its pools (\(principal.scopeList))")
     }
 
     /// Throws 1008 unless the caller may act on `lease`: its pool in scope and, for a controller,
@@ -27,7 +27,7 @@ extension QuotaService {
     func authorize(lease: Lease, method: String, _ context: CallContext, reading: Bool = false) throws(JSONRPCError) {
         guard let principal = context.principal else { return }
         guard principal.mayAccess(lease.pool) else {
-            throw .forbidden(principal, method: method, pool: nil, reason: "lease \(lease.id) is outside its pools (\(principal.scopes.map(\.description).joined(separator: ", ")))")
+            throw .forbidden(principal, method: method, pool: nil, reason: "lease \(lease.id) is outside its pools (\(principal.scopeList))")
         }
         guard !reading, principal.role == .controller, lease.holder != principal.name else { return }
         throw .forbidden(principal, method: method, pool: lease.pool, reason: "lease \(lease.id) is held by \(String(reflecting: lease.holder)), not by this controller")
@@ -66,4 +66,9 @@ extension JSONRPCError {
     static func unauthorized(_ reason: String) -> JSONRPCError {
         JSONRPCError(code: -32002, message: "Unauthorized: \(reason)", data: ["reason": .string(reason)])
     }
+}
+
+extension Principal {
+    /// Its pools as messages show them: `c1, c2/ns`.
+    var scopeList: String { scopes.map(\.description).joined(separator: ", ") }
 }
