@@ -6,8 +6,6 @@ internal import CLibevent
 /// Immutable once made, hence `@unchecked Sendable`; connections use it on the loop thread.
 public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
-    /// True when clients must present a certificate signed by the client CA (mutual TLS).
-    public let requiresClientCertificates: Bool
 
     /// Loads a certificate chain and key, and optionally a client CA.
     /// - Parameters:
@@ -26,7 +24,6 @@ public final class TLSContext: @unchecked Sendable {
             throw .invalidConfiguration("TLS (--tls-cert \(certificatePath), --tls-key \(keyPath)\(clientCAPath.map { ", --tls-client-ca \($0)" } ?? "")): \(reason)")
         }
         self.context = made
-        self.requiresClientCertificates = clientCAPath != nil
     }
 
     deinit {
