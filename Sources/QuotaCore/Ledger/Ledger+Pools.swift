@@ -95,9 +95,19 @@ extension Ledger {
                 throw .invalidArgument(field: "\(field)[\(String(reflecting: key))]", reason: "is \(value.utf8.count) bytes; at most \(maxTextBytes) are allowed")
             }
             // `release` and `inspect` find a lease by this label; a name they cannot be given is refused.
-            if key == vmNameLabel, value.isEmpty || value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                throw .invalidArgument(field: "\(field)[\(String(reflecting: key))]", reason: "a VM name must be 1 to \(maxTextBytes) bytes without control characters")
+            if key == vmNameLabel, !isValidVMName(value) {
+                throw .invalidArgument(field: "\(field)[\(String(reflecting: key))]", reason: vmNameRule)
             }
         }
+    }
+
+    /// The rule for a VM name, as the `vmName` label and the `vmName` param of `release` and
+    /// `inspect` hold it.
+    public static let vmNameRule = "a VM name must be 1 to \(maxTextBytes) bytes without control characters"
+
+    /// True when `name` follows ``vmNameRule``.
+    public static func isValidVMName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= maxTextBytes
+            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
 }

@@ -93,11 +93,11 @@ extension Params {
     }
 
     /// The VM name in `vmName`: the VMI's `metadata.name`, as leases carry it in their `vmName` label.
-    /// - Throws: -32602 when missing, not a string, empty, or over 253 bytes.
+    /// - Throws: -32602 when missing, not a string, or not per ``Ledger/vmNameRule``.
     mutating func vmName(_ name: String = "vmName") throws(JSONRPCError) -> String {
         let text = try string(name)
-        guard !text.isEmpty, text.utf8.count <= Ledger.maxTextBytes else {
-            throw .invalidParams(field: name, reason: "must be 1 to \(Ledger.maxTextBytes) bytes (got \(text.utf8.count))")
+        guard Ledger.isValidVMName(text) else {
+            throw .invalidParams(field: name, reason: "\(Ledger.vmNameRule) (got \(text.utf8.count) bytes)")
         }
         return text
     }
