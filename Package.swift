@@ -104,7 +104,7 @@ let package = Package(
         // client, HDR latency histograms, the end-of-run correctness check (issue 8).
         .target(
             name: "QuotaLoad",
-            dependencies: ["CLibevent", "JSON", "QuotaCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: ["CLibevent", "EventHTTP", "JSON", "QuotaCore", .product(name: "Histogram", package: "hdrhistogram-swift")]
         ),
         // Thin executable: flags, then QuotaLoad.
         .executableTarget(

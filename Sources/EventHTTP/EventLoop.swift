@@ -24,8 +24,8 @@ import Darwin
 /// internal deferred callbacks) is appended to the tail of that same queue, so it runs
 /// after every callback that was already active, still within the same pass.
 public final class EventLoop {
-    /// The underlying `struct event_base *`.
-    let base: OpaquePointer
+    /// The underlying `struct event_base *`; quota-load's evhttp client drives it directly.
+    package let base: OpaquePointer
     /// Plain event activated by ``stop()``; its callback calls `event_base_loopbreak`.
     private var stopEvent: OpaquePointer?
     /// Signal handlers registered with ``onSignal(_:_:)``; freed with the loop.
@@ -33,14 +33,19 @@ public final class EventLoop {
     /// True while ``run()`` is on the stack.
     public private(set) var isRunning = false
 
-    /// Creates an event loop (`event_base_new`) and ignores `SIGPIPE` process-wide
+    /// Creates an event loop (`event_base_new_with_config`) and ignores `SIGPIPE` process-wide
     /// (`signal(SIGPIPE, SIG_IGN)`), so writing to a socket whose peer has gone away
     /// fails with `EPIPE` instead of killing the process.
     ///
+    /// - Parameter preciseTimers: use a precise timer source (`EVENT_BASE_FLAG_PRECISE_TIMER`,
+    ///   timerfd on Linux) instead of epoll's millisecond timeouts; a load generator's schedule needs it.
     /// - Throws: ``EventHTTPError/eventBaseUnavailable`` if libevent cannot create a base.
-    public init() throws(EventHTTPError) {
+    public init(preciseTimers: Bool = false) throws(EventHTTPError) {
         _ = signal(SIGPIPE, SIG_IGN)
-        guard let base = event_base_new() else { throw .eventBaseUnavailable }
+        let settings = event_config_new()
+        defer { event_config_free(settings) }
+        if preciseTimers { _ = event_config_set_flag(settings, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue)) }
+        guard let base = event_base_new_with_config(settings) else { throw .eventBaseUnavailable }
         self.base = base
         let context = Unmanaged.passUnretained(self).toOpaque()
         guard let stopEvent = event_new(base, -1, 0, eventLoopStopCallback, context) else {

@@ -1,4 +1,5 @@
 internal import CLibevent
+import EventHTTP
 import JSON
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,8 @@ import Glibc
 /// libevent loop for the duration, closed-loop or open-loop, then checks the server (issue 8).
 public final class LoadRunner {
     private let configuration: LoadConfiguration
-    private let base: OpaquePointer
+    private let loop: EventLoop
+    private var base: OpaquePointer { loop.base }
     private var clients: [LoadClient] = []
     private var statistics = LoadStatistics()
     private var startNanoseconds: UInt64 = 0
@@ -23,16 +25,16 @@ public final class LoadRunner {
         self.configuration = configuration
         // Precise timers (timerfd on Linux): epoll's millisecond timeouts would send open-loop
         // requests up to 1 ms late, and that lateness would count as latency.
-        let settings = event_config_new()
-        defer { event_config_free(settings) }
-        _ = event_config_set_flag(settings, Int32(EVENT_BASE_FLAG_PRECISE_TIMER.rawValue))
-        guard let base = event_base_new_with_config(settings) else { throw .transport("libevent cannot make an event base") }
-        self.base = base
+        do {
+            loop = try EventLoop(preciseTimers: true)
+        } catch {
+            throw .transport("libevent cannot make an event base")
+        }
     }
 
     deinit {
+        // The connections go before the loop they live on.
         clients.removeAll()
-        event_base_free(base)
     }
 
     /// Sets the pools up, runs the load, waits for every answer (at most the request timeout
@@ -59,8 +61,8 @@ public final class LoadRunner {
         startNanoseconds = MonotonicClock.now()
         endNanoseconds = startNanoseconds + UInt64(configuration.durationSeconds * 1e9)
         lastAnswerNanoseconds = startNanoseconds
-        let deadline = LoopTimer(base: base) { [base] in _ = event_base_loopbreak(base) }
-        deadline.schedule(afterNanoseconds: UInt64((configuration.durationSeconds + configuration.timeoutSeconds + 2) * 1e9))
+        let deadline = loop.makeTimer { [base] in _ = event_base_loopbreak(base) }
+        deadline.schedule(afterSeconds: configuration.durationSeconds + configuration.timeoutSeconds + 2)
         for client in clients { start(client) }
         // Bounded in time by the deadline timer, which breaks the loop.
         while finishedClients < clients.count {
@@ -102,7 +104,7 @@ public final class LoadRunner {
         }
         // Open loop: the clients' schedules are staggered evenly within one interval.
         client.nextIntended = startNanoseconds + interval * UInt64(client.index) / UInt64(configuration.connections)
-        client.timer = LoopTimer(base: base) { [unowned self, unowned client] in sendScheduled(client) }
+        client.timer = loop.makeTimer { [unowned self, unowned client] in sendScheduled(client) }
         advance(client)
     }
 
@@ -126,7 +128,7 @@ public final class LoadRunner {
         } else if now >= client.nextIntended {
             sendScheduled(client)
         } else {
-            client.timer?.schedule(afterNanoseconds: client.nextIntended - now)
+            client.timer?.schedule(afterSeconds: Double(client.nextIntended - now) / 1e9)
         }
     }
 
@@ -188,7 +190,7 @@ final class LoadClient {
     let controller: VirtualController
     /// Open loop: when the next request is due, and the timer that sends it.
     var nextIntended: UInt64 = 0
-    var timer: LoopTimer?
+    var timer: EventTimer?
 
     init(index: Int, exchange: HTTPExchange, controller: VirtualController) {
         self.index = index
