@@ -38,6 +38,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The store cannot be opened: locked by another quotad, a foreign or corrupt file, no access.
     case cannotOpen(String)
 
+    /// What went wrong, without the "store unavailable" prefix.
+    public var detail: String {
+        switch self {
+        case .unavailable(let detail), .cannotOpen(let detail): detail
+        }
+    }
+
     public var description: String {
         switch self {
         case .unavailable(let detail): "store unavailable: \(detail)"

@@ -128,9 +128,10 @@ import Testing
 
     @Test func failureBodyKeepsEveryIDOfABatch() throws {
         let batch = Array(#"[{"jsonrpc":"2.0","result":{"a":1},"id":"x"},{"jsonrpc":"2.0","result":2,"id":7}]"#.utf8)
-        let replaced = GroupCommit<Int>.storeFailureBody(replacing: batch, detail: "disk full")
+        let replaced = GroupCommit<Int>.storeFailureBody(replacing: batch, failure: .unavailable("disk full"))
         let parsed = try #require(try JSONSerialization.jsonObject(with: Data(replaced)) as? [[String: Any]])
         #expect(parsed.map { ($0["error"] as? [String: Any])?["code"] as? Int } == [-32001, -32001])
+        #expect(parsed.map { ($0["error"] as? [String: Any])?["message"] as? String } == ["store unavailable: disk full", "store unavailable: disk full"])
         #expect(parsed[0]["id"] as? String == "x")
         #expect(parsed[1]["id"] as? Int == 7)
     }

@@ -73,7 +73,7 @@ final class GroupCommit<Reply> {
             } catch {
                 service.rollbackUncommitted()
                 failure = error
-                replies = replies.map { ($0.reply, $0.body.map { Self.storeFailureBody(replacing: $0, detail: "\(error)") }) }
+                replies = replies.map { ($0.reply, $0.body.map { Self.storeFailureBody(replacing: $0, failure: error) }) }
             }
             lastCommitFailed = failure != nil
             if failure == nil { committedRevision = changes.revision }
@@ -98,8 +98,8 @@ final class GroupCommit<Reply> {
     }
 
     /// The same response with every call's result replaced by -32001, ids kept.
-    static func storeFailureBody(replacing body: [UInt8], detail: String) -> [UInt8] {
-        let failure = JSONRPCError.storeUnavailable(detail)
+    static func storeFailureBody(replacing body: [UInt8], failure storeError: StoreError) -> [UInt8] {
+        let failure = JSONRPCError.storeUnavailable(storeError.detail)
         func fail(_ response: JSONValue) -> JSONValue {
             guard case .object(let object) = response else { return response }
             var replaced = JSONObject()
