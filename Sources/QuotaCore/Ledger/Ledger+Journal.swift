@@ -73,7 +73,7 @@ extension Ledger {
         store(lease: lease, id: id)
     }
 
-    private mutating func store(pool: Pool?, at path: PoolPath) {
+    mutating func store(pool: Pool?, at path: PoolPath) {
         pools[path] = pool
         for ancestor in path.ancestors {
             if pool != nil {
@@ -85,7 +85,7 @@ extension Ledger {
         }
     }
 
-    private mutating func store(lease: Lease?, id: LeaseID) {
+    mutating func store(lease: Lease?, id: LeaseID) {
         if let old = leases[id], old.state == .active {
             activeByPool[old.pool]?.remove(id)
             if activeByPool[old.pool]?.isEmpty == true { activeByPool[old.pool] = nil }

@@ -32,6 +32,20 @@ public struct Pool: Sendable, Equatable {
         self.activeLeases = 0
     }
 
+    /// A pool with the derived sums its writer computed: how a replica reads a pool that another
+    /// replica committed to the shared store (issue #9), without summing every lease again.
+    /// - Parameters:
+    ///   - reserved: the sum of the active leases charged to it.
+    ///   - activeLeases: how many active leases are charged to it.
+    public init(
+        name: PoolPath, capacity: ResourceList, maxLeases: Int64?, base: ResourceList?,
+        labels: [String: String], revision: Int64, reserved: ResourceList, activeLeases: Int64
+    ) {
+        self.init(name: name, capacity: capacity, maxLeases: maxLeases, base: base, labels: labels, revision: revision)
+        self.reserved = reserved
+        self.activeLeases = activeLeases
+    }
+
     /// True when more is reserved than the capacity allows, for some resource or for `maxLeases`.
     /// This happens when a capacity is lowered below what is held; the pool then grants nothing.
     public var isOvercommitted: Bool {
