@@ -116,6 +116,20 @@ public final class EventLoop {
         EventTrigger(loop: self, body: body)
     }
 
+    /// Makes a watcher of a descriptor that another library owns (libpq's socket, say).
+    ///
+    /// It watches nothing until ``EventWatcher/watchReadable(_:)`` or
+    /// ``EventWatcher/watchWritable(_:)`` turns it on. Keep a reference to it: deallocating it
+    /// stops the watching. It never closes the descriptor.
+    ///
+    /// - Parameters:
+    ///   - descriptor: the open socket.
+    ///   - body: runs on the loop thread with what the descriptor became ready for.
+    /// - Returns: the idle watcher.
+    public func makeWatcher(descriptor: Int32, _ body: @escaping (EventWatcher.Readiness) -> Void) -> EventWatcher {
+        EventWatcher(loop: self, descriptor: descriptor, body: body)
+    }
+
     /// Runs `body` on the loop thread every time the process receives `signal`
     /// (`evsignal_new` + `event_add`, i.e. an `EV_SIGNAL|EV_PERSIST` event).
     ///
