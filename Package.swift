@@ -35,6 +35,11 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
@@ -63,11 +68,13 @@ let package = Package(
         ),
         // Durable ledger storage: SQLite, and an in-memory store.
         .target(name: "QuotaStore", dependencies: ["QuotaCore", "CSQLite", "JSON"]),
+        // The shared store of several replicas: PostgreSQL through libpq on the libevent loop.
+        .target(name: "QuotaPostgres", dependencies: ["QuotaCore", "QuotaStore", "JSON", "EventHTTP", "CLibpq"]),
         // The quotad service: RPC methods over the ledger, group commit, expiry timer, HTTP routes.
         .target(
             name: "QuotaServer",
             dependencies: [
-                "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC", "EventHTTP", "CCrypto",
+                "QuotaCore", "QuotaStore", "QuotaPostgres", "QuotaAuth", "JSON", "JSONRPC", "EventHTTP", "CCrypto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -77,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "quotad",
             dependencies: [
-                "QuotaServer",
+                "QuotaServer", "QuotaPostgres",
                 "QuotaAuth",
                 "StructuredLog",
                 .product(name: "Logging", package: "swift-log"),

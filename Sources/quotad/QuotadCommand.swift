@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import QuotaAuth
+import QuotaPostgres
 import QuotaServer
 import StructuredLog
 #if canImport(Glibc)
@@ -18,7 +19,7 @@ struct QuotadCommand: ParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen: String = "127.0.0.1:8080"
 
-    @Option(help: "Store: 'sqlite' (durable, under --data-dir) or 'memory' (throw-away).")
+    @Option(help: "Store: 'sqlite' (durable, under --data-dir), 'memory' (throw-away), or a PostgreSQL URL postgres://USER@HOST:PORT/DATABASE shared by several replicas (password in PGPASSWORD).")
     var store: String = "sqlite"
 
     @Option(help: "Directory of the SQLite store.")
@@ -65,8 +66,8 @@ struct QuotadCommand: ParsableCommand {
 
     func validate() throws {
         _ = try ListenAddress(listen)
-        guard ["sqlite", "memory"].contains(store) else {
-            throw ValidationError("--store must be 'sqlite' or 'memory' (got '\(store)')")
+        guard ["sqlite", "memory"].contains(store) || isPostgresURL(store) else {
+            throw ValidationError("--store must be 'sqlite', 'memory' or a PostgreSQL URL postgres://USER@HOST:PORT/DATABASE (got '\(PostgresLedgerStore.redacting(store))')")
         }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024 (got \(maxBodyBytes))") }
         guard idleTimeout >= 1 else { throw ValidationError("--idle-timeout must be at least 1 second (got \(idleTimeout))") }
@@ -89,7 +90,11 @@ struct QuotadCommand: ParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = address.host
         configuration.port = address.port
-        configuration.store = store == "memory" ? .memory : .sqlite(directory: dataDir)
+        configuration.store = switch store {
+        case "memory": .memory
+        case "sqlite": .sqlite(directory: dataDir)
+        default: .postgres(url: store)
+        }
         configuration.maxBodyBytes = maxBodyBytes
         configuration.idleTimeoutSeconds = idleTimeout
         configuration.maxConnections = maxConnections
@@ -143,4 +148,9 @@ struct ListenAddress {
         self.host = host
         self.port = port
     }
+}
+
+/// True for a libpq connection URI: `postgres://…` or `postgresql://…`.
+func isPostgresURL(_ text: String) -> Bool {
+    text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
 }

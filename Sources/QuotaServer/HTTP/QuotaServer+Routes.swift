@@ -32,7 +32,7 @@ extension QuotaServer {
             }
             guard var context = authenticate(request, responder) else { return }
             context.budget = RequestBudget()
-            reply(responder, body: service.handle(body: request.body, context: context))
+            handleRPC(request.body, context: context, responder: responder)
         case "/healthz":
             guard request.method == "GET" || request.method == "HEAD" else {
                 return Self.sendError(responder, status: 405, "method \(request.method) not allowed on /healthz; use GET", headers: [(name: "Allow", value: "GET, HEAD")])
@@ -43,7 +43,7 @@ extension QuotaServer {
             if isReady {
                 Self.sendJSON(responder, status: 200, body: Array(#"{"status":"ready"}"#.utf8))
             } else {
-                let reason = storeLoaded ? "the store cannot commit; the last commit failed" : "the store has not loaded"
+                let reason = storeLoaded ? (replica == nil ? "the store cannot commit; the last commit failed" : "the database does not answer; quotad reconnects by itself") : "the store has not loaded"
                 Self.sendJSON(responder, status: 503, body: JSONWriter.serialize(["status": "not ready", "reason": .string(reason)]))
             }
         case "/metrics":

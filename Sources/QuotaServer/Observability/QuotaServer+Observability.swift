@@ -10,7 +10,7 @@ extension QuotaServer {
         logger.info("quotad started", metadata: [
             "event": "start",
             "version": .string(version),
-            "store": .string(store.description),
+            "store": .string(storeDescription),
             "listen": .string("\(configuration.host):\(boundPort)"),
             "tls": .stringConvertible(configuration.tlsCertificate != nil),
             "mutualTLS": .stringConvertible(configuration.tlsClientCA != nil),
@@ -65,6 +65,16 @@ extension QuotaServer {
     }
 
     /// The store committed after failing: readiness is back.
+    /// A replica's database stopped answering (`failure`) or answers again (nil): one log line
+    /// each way, and /readyz follows (issue #9).
+    func databaseAvailability(_ failure: StoreError?) {
+        guard let failure else { return storeRecovered() }
+        storeFailing = true
+        logger.error("the database does not answer; calls get -32001 until it does, quotad reconnects by itself", metadata: [
+            "event": "store_unavailable", "error": .string(failure.description),
+        ])
+    }
+
     func storeRecovered() {
         storeFailing = false
         logger.notice("the store commits again", metadata: ["event": "store_recovered", "revision": .stringConvertible(service.ledger.revision)])

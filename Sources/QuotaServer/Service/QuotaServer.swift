@@ -9,6 +9,7 @@ import JSONRPC
 import Logging
 import QuotaAuth
 import QuotaCore
+import QuotaPostgres
 import QuotaStore
 
 /// The running quotad: one libevent loop that owns the ledger, serves HTTP, group-commits every
@@ -21,13 +22,18 @@ import QuotaStore
 public final class QuotaServer {
     let configuration: ServerConfiguration
     let loop: EventLoop
-    let store: any LedgerStore
+    /// The embedded store (SQLite or memory); nil on PostgreSQL.
+    let store: (any LedgerStore)?
+    /// The store's description for logs, without secrets.
+    let storeDescription: String
     let service: QuotaService
     var http: HTTPServer?
     private var commitTrigger: EventTrigger?
     private var expiryTimer: EventTimer?
-    /// Replies that wait for the current pass's commit.
+    /// Replies that wait for the current pass's commit (embedded stores).
     private var groupCommit: GroupCommit<PendingReply>?
+    /// The transaction cycle of a replica on PostgreSQL; nil on the embedded stores.
+    private(set) var replica: ReplicaCycle<PendingReply>?
     /// Where the service's events are logged (swift-log).
     let logger: Logger
     /// The Prometheus metrics served at /metrics.
@@ -71,24 +77,46 @@ public final class QuotaServer {
             )
         }
         self.loop = try EventLoop()
+        let stored: StoredLedger
+        let clock: any LedgerClock
+        var postgres: (store: PostgresLedgerStore, snapshot: PostgresLedgerStore.Snapshot, clock: DatabaseClock)?
         switch configuration.store {
-        case .memory: store = MemoryStore()
-        case .sqlite(let directory): store = try SQLiteStore(directory: directory)
+        case .memory, .sqlite:
+            let local: any LedgerStore
+            if case .sqlite(let directory) = configuration.store {
+                local = try SQLiteStore(directory: directory)
+            } else {
+                local = MemoryStore()
+            }
+            store = local
+            storeDescription = local.description
+            stored = try local.load()
+            clock = AnchoredClock()
+        case .postgres(let url):
+            let shared = PostgresLedgerStore(url: url)
+            let snapshot = try shared.open()
+            let databaseClock = DatabaseClock(databaseNow: snapshot.databaseNow)
+            postgres = (shared, snapshot, databaseClock)
+            store = nil
+            storeDescription = shared.description
+            stored = snapshot.stored
+            clock = databaseClock
         }
-        let stored = try store.load()
-        let clock = AnchoredClock()
         startedAt = clock.now()
         service = QuotaService(
             stored: stored, clock: clock, openRPCDocument: OpenRPCDocument.load(),
             retentionSeconds: configuration.retentionSeconds, maxBatchSize: configuration.maxBatchSize
         )
-        // Leases that expired while quotad was down are freed before the first request is served.
-        while service.hasDueWork { _ = service.expireDue() }
-        if let changes = service.pendingChanges {
-            let started = ContinuousClock.now
-            try store.commit(changes)
-            service.acknowledgeCommit()
-            committed(CommitReport(changes: changes, priorRevision: stored.revision, duration: .now - started, failure: nil))
+        if let store {
+            // Leases that expired while quotad was down are freed before the first request is served.
+            // (On PostgreSQL the first cycle does it, inside its transaction.)
+            while service.hasDueWork { _ = service.expireDue() }
+            if let changes = service.pendingChanges {
+                let started = ContinuousClock.now
+                try store.commit(changes)
+                service.acknowledgeCommit()
+                committed(CommitReport(changes: changes, priorRevision: stored.revision, duration: .now - started, failure: nil))
+            }
         }
         storeLoaded = true
         recorder = CallRecorder(service: service)
@@ -106,15 +134,27 @@ public final class QuotaServer {
             self.route(request, responder)
         }
         commitTrigger = loop.makeTrigger { [unowned self] in self.commit() }
-        groupCommit = GroupCommit(
-            service: service, store: store,
-            send: { [unowned self] reply, body, failure in
-                Self.send(reply.responder, body: body)
-                self.answered(reply.calls, storeFailure: failure)
-            },
-            scheduleCommit: { [unowned self] in self.commitTrigger?.activate() }
-        )
-        groupCommit?.onCommit = { [unowned self] report in self.committed(report) }
+        let send: (PendingReply, [UInt8]?, StoreError?) -> Void = { [unowned self] reply, body, failure in
+            Self.send(reply.responder, body: body)
+            self.answered(reply.calls, storeFailure: failure)
+        }
+        if let store {
+            groupCommit = GroupCommit(
+                service: service, store: store, send: send,
+                scheduleCommit: { [unowned self] in self.commitTrigger?.activate() }
+            )
+            groupCommit?.onCommit = { [unowned self] report in self.committed(report) }
+        } else if let postgres {
+            let connection = PostgresConnection(conninfo: postgres.store.url, loop: loop)
+            replica = ReplicaCycle(
+                service: service, store: postgres.store, connection: connection, clock: postgres.clock,
+                commitSequence: postgres.snapshot.commitSequence, send: send,
+                scheduleCycle: { [unowned self] in self.commitTrigger?.activate() }
+            )
+            replica?.onCommit = { [unowned self] report in self.committed(report) }
+            replica?.onAvailability = { [unowned self] failure in self.databaseAvailability(failure) }
+            connection.connect()
+        }
         expiryTimer = loop.makeTimer { [unowned self] in self.sweep() }
         loop.onSignal(SIGTERM) { [unowned self] in self.loop.stop() }
         loop.onSignal(SIGINT) { [unowned self] in self.loop.stop() }
@@ -128,7 +168,7 @@ public final class QuotaServer {
 
     /// A one-line summary for the start-up log.
     public var summary: String {
-        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(store.description) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count)(active \(service.ledger.leases.values.reduce(0) { $0 + ($1.state == .active ? 1 : 0) })) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
+        "quotad listening on \(configuration.tlsCertificate == nil ? "http" : "https")://\(configuration.host):\(boundPort) store=\(storeDescription) revision=\(service.ledger.revision) pools=\(service.ledger.pools.count) leases=\(service.ledger.leases.count)(active \(service.ledger.leases.values.reduce(0) { $0 + ($1.state == .active ? 1 : 0) })) maxBodyBytes=\(configuration.maxBodyBytes) idleTimeout=\(configuration.idleTimeoutSeconds)s maxConnections=\(configuration.maxConnections) maxBatch=\(configuration.maxBatchSize) auth=\(authenticator.map { "tokens(\($0.tokens.entries.count) principals)" } ?? "none")"
     }
 
     /// Serves until SIGTERM or SIGINT, then stops gracefully: no new connections, the last pass's
@@ -143,7 +183,8 @@ public final class QuotaServer {
         final class TimerBox { var timer: EventTimer? }
         let drain = TimerBox()
         drain.timer = loop.makeTimer { [unowned self] in
-            if (self.http?.pendingOutputBytes ?? 0) == 0 || self.loop.monotonicNow() >= deadline {
+            let settled = (self.http?.pendingOutputBytes ?? 0) == 0 && self.replica?.isIdle != false
+            if settled || self.loop.monotonicNow() >= deadline {
                 self.loop.stop()
             } else {
                 drain.timer?.schedule(afterSeconds: 0.01)
@@ -162,17 +203,43 @@ public final class QuotaServer {
 
     /// Queues or sends a JSON-RPC reply through the group commit, with the records of its calls.
     func reply(_ responder: HTTPResponder, body: [UInt8]?) {
-        groupCommit?.reply(PendingReply(responder: responder, calls: recorder?.take() ?? []), body: body)
+        let pending = PendingReply(responder: responder, calls: recorder?.take() ?? [])
+        if let replica {
+            replica.reply(pending, body: body)
+        } else {
+            groupCommit?.reply(pending, body: body)
+        }
     }
 
-    /// Commits the pass's changes and answers everyone who waited, then re-arms the expiry timer.
+    /// Runs one HTTP request's JSON-RPC body and replies: now on the embedded stores (the reply
+    /// then waits for the pass's group commit), in the next transaction on PostgreSQL.
+    func handleRPC(_ body: [UInt8], context: CallContext, responder: HTTPResponder) {
+        guard let replica else {
+            return reply(responder, body: service.handle(body: body, context: context))
+        }
+        replica.submit { [unowned self] in
+            self.reply(responder, body: self.service.handle(body: body, context: context))
+        }
+    }
+
+    /// Commits the pass's changes and answers everyone who waited, then re-arms the expiry timer;
+    /// on PostgreSQL, starts the next transaction cycle if one is wanted.
     func commit() {
-        groupCommit?.commit()
+        if let replica {
+            replica.run()
+        } else {
+            groupCommit?.commit()
+        }
         scheduleExpiry()
     }
 
-    /// True when /readyz answers 200: the store has loaded and its last commit did not fail.
-    var isReady: Bool { storeLoaded && groupCommit?.lastCommitFailed != true }
+    /// True when /readyz answers 200: the store has loaded and its last commit did not fail; on
+    /// PostgreSQL, connected and the last transaction succeeded.
+    var isReady: Bool {
+        guard storeLoaded else { return false }
+        if let replica { return replica.isAvailable }
+        return groupCommit?.lastCommitFailed != true
+    }
 
     /// Sends a JSON-RPC reply: 200 with the body, or 204 with none.
     static func send(_ responder: HTTPResponder, body: [UInt8]?) {
@@ -190,6 +257,10 @@ public final class QuotaServer {
     /// The expiries are logged when committed, one line per commit (see ``committed(_:)``).
     /// After a failed commit with nothing to expire, it probes the store instead.
     func sweep() {
+        if let replica {
+            replica.requestSweep()
+            return scheduleExpiry()
+        }
         _ = service.expireDue()
         if service.pendingChanges != nil {
             commitTrigger?.activate()
@@ -203,7 +274,11 @@ public final class QuotaServer {
     /// that a broken store is retried (or probed) once a second rather than on every loop pass.
     func scheduleExpiry() {
         guard let timer = expiryTimer else { return }
-        if groupCommit?.lastCommitFailed == true {
+        if replica != nil {
+            // A replica also sweeps once a second when nothing is due: it catches up with the
+            // others, and learns whether the database answers (/readyz).
+            timer.schedule(afterSeconds: min(service.secondsUntilNextDeadline ?? 1, 1))
+        } else if groupCommit?.lastCommitFailed == true {
             timer.schedule(afterSeconds: 1)
         } else if let seconds = service.secondsUntilNextDeadline {
             timer.schedule(afterSeconds: min(seconds, 3600))

@@ -6,6 +6,8 @@ public struct ServerConfiguration: Sendable {
         case sqlite(directory: String)
         /// Nothing survives the process.
         case memory
+        /// PostgreSQL, shared by several replicas (issue #9): a libpq URI, `postgres://USER@HOST:PORT/DATABASE`.
+        case postgres(url: String)
     }
 
     /// Address to listen on; loopback by default.

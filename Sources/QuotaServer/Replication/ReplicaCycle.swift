@@ -1,0 +1,236 @@
+import QuotaCore
+import QuotaPostgres
+import QuotaStore
+
+/// quotad as one of several replicas on one PostgreSQL database (issue #9): the calls of a loop
+/// pass are decided inside one database transaction, by the same pure core as the embedded store.
+///
+/// One cycle, at most one in flight:
+/// 1. `BEGIN`; lock the revision row; read the database's clock and every row committed since
+///    this replica's last cycle (one pipelined round trip, ``PostgresLedgerStore/catchUpStatements(since:)``).
+/// 2. Apply those rows to the ledger (``QuotaCore/Ledger/applyCommitted(_:)``), set the clock, expire
+///    what is due, run the queued calls. A read is answered now: it saw the database's state.
+/// 3. Write what the calls changed and `COMMIT` (a second round trip); answer the changes only
+///    when the commit succeeded, else roll the ledger back and answer them -32001.
+///
+/// Calls that arrive meanwhile wait for the next cycle. While the connection is down, calls are
+/// answered -32001 at once, reads too: this replica's copy may be stale, so it does not answer from it.
+/// Loop thread only.
+final class ReplicaCycle<Reply> {
+    let service: QuotaService
+    let store: PostgresLedgerStore
+    let connection: PostgresConnection
+    let clock: DatabaseClock
+    private let send: (Reply, [UInt8]?, StoreError?) -> Void
+    private let scheduleCycle: () -> Void
+    /// Told about every cycle that had changes to write, after it committed or failed.
+    var onCommit: ((CommitReport) -> Void)?
+
+    /// Calls waiting for the next cycle: each runs a JSON-RPC body and calls ``reply(_:body:)``.
+    private var queued: [() -> Void] = []
+    /// True when the next cycle should expire due leases (the expiry timer, or a heartbeat).
+    private var sweepWanted = false
+    /// True while a cycle's transaction is in flight.
+    private var running = false
+    /// The replies of the cycle's calls; non-nil only while they run.
+    private var collecting: [(reply: Reply, body: [UInt8]?)]?
+    /// The sequence number of the last commit this replica has applied.
+    private(set) var commitSequence: Int64
+    /// Why the database cannot be used now; nil when the last cycle succeeded.
+    private(set) var failure: StoreError? {
+        didSet { if (oldValue == nil) != (failure == nil) { onAvailability?(failure) } }
+    }
+    /// Told when the database stops answering (with why) and when it answers again (nil).
+    var onAvailability: ((StoreError?) -> Void)?
+    /// True until the first connection has succeeded or failed: calls wait for it rather than fail.
+    private var connecting = true
+
+    /// - Parameters:
+    ///   - service: whose ledger this replica keeps.
+    ///   - store: the statements and rows.
+    ///   - connection: the connection the cycles run on; its callbacks are taken over.
+    ///   - clock: the service's clock, synchronized with the database's in every cycle.
+    ///   - commitSequence: the last commit the service's ledger includes.
+    ///   - send: sends one reply, with the store's error when the commit it waited for failed.
+    ///   - scheduleCycle: arranges for ``run()`` at the end of the current loop pass.
+    init(
+        service: QuotaService, store: PostgresLedgerStore, connection: PostgresConnection, clock: DatabaseClock,
+        commitSequence: Int64, send: @escaping (Reply, [UInt8]?, StoreError?) -> Void, scheduleCycle: @escaping () -> Void
+    ) {
+        self.service = service
+        self.store = store
+        self.connection = connection
+        self.clock = clock
+        self.commitSequence = commitSequence
+        self.send = send
+        self.scheduleCycle = scheduleCycle
+        connection.onReady = { [unowned self] in
+            self.connecting = false
+            // Catch up at once, so that /readyz turns 200 without waiting for a call.
+            self.requestSweep()
+        }
+        connection.onLost = { [unowned self] error in
+            self.connecting = false
+            self.failure = .unavailable("\(error)")
+            self.scheduleCycle()
+        }
+    }
+
+    /// True when the database answered the last cycle.
+    var isAvailable: Bool { !connecting && connection.isReady && failure == nil }
+
+    /// True when no call waits and no transaction is in flight.
+    var isIdle: Bool { !running && queued.isEmpty }
+
+    /// Queues a call for the next cycle.
+    /// - Parameter call: runs the call and hands its reply to ``reply(_:body:)``.
+    func submit(_ call: @escaping () -> Void) {
+        queued.append(call)
+        scheduleCycle()
+    }
+
+    /// Asks for a cycle that expires due leases (and catches up, and checks the connection).
+    func requestSweep() {
+        sweepWanted = true
+        scheduleCycle()
+    }
+
+    /// Takes the reply of a call run by the cycle.
+    func reply(_ reply: Reply, body: [UInt8]?) {
+        if collecting != nil {
+            collecting?.append((reply, body))
+        } else {
+            send(reply, body, nil)
+        }
+    }
+
+    /// Starts a cycle when one is wanted and none is in flight.
+    func run() {
+        guard !running, !queued.isEmpty || sweepWanted else { return }
+        if connecting { return }
+        let calls = queued
+        let sweep = sweepWanted
+        queued = []
+        sweepWanted = false
+        guard connection.isReady else {
+            return refuse(calls, failure ?? .unavailable("no connection to PostgreSQL"))
+        }
+        running = true
+        let since = commitSequence
+        connection.execute(store.catchUpStatements(since: since)) { [unowned self] result in
+            switch result {
+            case .failure(let error):
+                self.abort(calls, .unavailable("\(error)"))
+            case .success(let results):
+                let catchUp: PostgresLedgerStore.CatchUp
+                do throws(StoreError) {
+                    catchUp = try self.store.catchUp(results, since: since)
+                } catch {
+                    return self.abort(calls, error)
+                }
+                guard catchUp.needsReload else {
+                    self.service.ledger.applyCommitted(catchUp.changes)
+                    return self.decide(calls, sweep: sweep, caughtUp: catchUp)
+                }
+                self.connection.execute(self.store.reloadStatements()) { [unowned self] result in
+                    do throws(StoreError) {
+                        let results: [PostgresResult]
+                        switch result {
+                        case .success(let value): results = value
+                        case .failure(let error): throw .unavailable("\(error)")
+                        }
+                        let stored = try self.store.reload(results, revision: catchUp.meta.revision)
+                        self.service.ledger = Ledger(
+                            restoringPools: stored.pools, leases: stored.leases, revision: stored.revision,
+                            retentionSeconds: self.service.ledger.retentionSeconds
+                        )
+                        self.decide(calls, sweep: sweep, caughtUp: catchUp)
+                    } catch {
+                        self.abort(calls, error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Step 2 and 3: decide on the caught-up ledger, answer reads, write and commit the changes.
+    private func decide(_ calls: [() -> Void], sweep: Bool, caughtUp: PostgresLedgerStore.CatchUp) {
+        commitSequence = caughtUp.meta.commitSequence
+        clock.synchronize(databaseNow: caughtUp.databaseNow)
+        if sweep {
+            _ = service.expireDue()
+            // A storm is freed a slice per cycle, so calls are answered between slices.
+            if service.hasDueWork { sweepWanted = true }
+        }
+        collecting = []
+        for call in calls { call() }
+        let replies = collecting ?? []
+        collecting = nil
+        guard let changes = service.pendingChanges else {
+            // Nothing to write: what was read is committed state. Answer, then end the transaction.
+            for reply in replies { send(reply.reply, reply.body, nil) }
+            connection.execute([PostgresStatement("COMMIT")]) { [unowned self] result in
+                if case .failure(let error) = result {
+                    self.failure = .unavailable("\(error)")
+                } else {
+                    self.failure = nil
+                }
+                self.finish()
+            }
+            return
+        }
+        let priorRevision = caughtUp.meta.revision
+        let started = ContinuousClock.now
+        connection.execute(store.commitStatements(changes, sequence: commitSequence + 1)) { [unowned self] result in
+            var failure: StoreError?
+            switch result {
+            case .success:
+                self.service.acknowledgeCommit()
+                self.commitSequence += 1
+                self.failure = nil
+                for reply in replies { self.send(reply.reply, reply.body, nil) }
+            case .failure(let error):
+                // A connection lost after COMMIT was sent leaves the outcome unknown; a retry of
+                // the same call finds out (reserve, release and renew are idempotent by lease id).
+                let failed = StoreError.unavailable("\(error); the change may or may not have been committed, retry it")
+                failure = failed
+                self.service.rollbackUncommitted()
+                self.failure = failed
+                for reply in replies { self.send(reply.reply, reply.body.map { GroupCommit<Reply>.storeFailureBody(replacing: $0, failure: failed) }, failed) }
+            }
+            self.onCommit?(CommitReport(changes: changes, priorRevision: priorRevision, duration: .now - started, failure: failure))
+            if failure != nil { return self.endFailedTransaction() }
+            self.finish()
+        }
+    }
+
+    /// The transaction failed before its commit: answer every call -32001 and roll back.
+    private func abort(_ calls: [() -> Void], _ error: StoreError) {
+        failure = error
+        refuse(calls, error)
+        endFailedTransaction()
+    }
+
+    /// Answers calls -32001 with their ids, changing nothing: each runs on the ledger as it is and
+    /// whatever it changed is rolled back before its reply is replaced.
+    private func refuse(_ calls: [() -> Void], _ error: StoreError) {
+        guard !calls.isEmpty else { return }
+        collecting = []
+        for call in calls { call() }
+        let replies = collecting ?? []
+        collecting = nil
+        service.rollbackUncommitted()
+        for reply in replies { send(reply.reply, reply.body.map { GroupCommit<Reply>.storeFailureBody(replacing: $0, failure: error) }, error) }
+    }
+
+    /// Sends ROLLBACK when the connection still stands (an aborted transaction needs it), then finishes.
+    private func endFailedTransaction() {
+        guard connection.isReady, !connection.isBusy else { return finish() }
+        connection.execute([PostgresStatement("ROLLBACK")]) { [unowned self] _ in self.finish() }
+    }
+
+    private func finish() {
+        running = false
+        if !queued.isEmpty || sweepWanted { scheduleCycle() }
+    }
+}
