@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import JSON
 import QuotaCore
 import QuotaStore
@@ -61,11 +66,33 @@ public final class PostgresLedgerStore {
 
     /// Connects synchronously (before the event loop runs), applies the migrations this database
     /// lacks under an advisory lock, and reads the whole ledger in one repeatable-read snapshot.
+    ///
+    /// A database that cannot be reached yet (starting beside quotad, restarting) is tried again
+    /// with backoff (0.1 s doubling to 2 s) for up to `waitSeconds`.
+    /// - Parameters:
+    ///   - waitSeconds: how long to keep trying to connect, in seconds.
+    ///   - onRetry: told each failed attempt's reason before the next.
     /// - Returns: the snapshot.
-    /// - Throws: ``StoreError/cannotOpen(_:)`` naming the database: unreachable, refused, or written
-    ///   by a newer quotad.
-    public func open() throws(StoreError) -> Snapshot {
-        let session = try opening("cannot connect to") { () throws(PostgresError) in try BlockingSession(conninfo: url) }
+    /// - Throws: ``StoreError/cannotOpen(_:)`` naming the database: unreachable for `waitSeconds`,
+    ///   refused, or written by a newer quotad.
+    public func open(waitSeconds: Double = 30, onRetry: (String) -> Void = { _ in }) throws(StoreError) -> Snapshot {
+        let deadline = Self.monotonicSeconds() + waitSeconds
+        var backoff = 0.1
+        var connected: BlockingSession?
+        while connected == nil {
+            do {
+                connected = try BlockingSession(conninfo: url)
+            } catch {
+                guard Self.monotonicSeconds() + backoff < deadline else {
+                    throw .cannotOpen("cannot connect to \(description) within \(waitSeconds) s: \(error)")
+                }
+                onRetry("\(error)")
+                var pause = timespec(tv_sec: Int(backoff), tv_nsec: Int((backoff - backoff.rounded(.down)) * 1e9))
+                nanosleep(&pause, nil)
+                backoff = min(backoff * 2, 2)
+            }
+        }
+        let session = connected!
         try opening("cannot migrate") { () throws(PostgresError) in try migrate(session) }
         let (meta, clock, pools, leases) = try opening("cannot read") { () throws(PostgresError) in
             try session.execute(PostgresStatement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
@@ -82,6 +109,12 @@ public final class PostgresLedgerStore {
             commitSequence: header.commitSequence,
             databaseNow: try Self.timestamp(clock)
         )
+    }
+
+    private static func monotonicSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 
     /// Runs a start-up step, naming the database in its error.

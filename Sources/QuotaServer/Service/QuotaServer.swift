@@ -94,7 +94,9 @@ public final class QuotaServer {
             clock = AnchoredClock()
         case .postgres(let url):
             let shared = PostgresLedgerStore(url: url)
-            let snapshot = try shared.open()
+            let snapshot = try shared.open { [logger] reason in
+                logger.warning("waiting for the database: \(reason)", metadata: ["event": "store_unavailable"])
+            }
             let databaseClock = DatabaseClock(databaseNow: snapshot.databaseNow)
             postgres = (shared, snapshot, databaseClock)
             store = nil
