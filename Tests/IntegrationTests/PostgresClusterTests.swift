@@ -22,6 +22,7 @@ struct PostgresClusterTests {
         #expect(try cluster.query("SELECT 1", database: "quotad_test") == "1")
         #expect(try cluster.query("SELECT id, cpu FROM leases ORDER BY id", database: "quotad_test") == "a|1\nb|2")
         #expect(try cluster.query("SELECT current_database()", database: "quotad_test") == "quotad_test")
+        #expect(try cluster.query("SHOW fsync") == "on")
 
         // A failing statement is an error that carries PostgreSQL's message.
         let error = #expect(throws: HarnessError.self) { try cluster.query("SELECT * FROM missing", database: "quotad_test") }
@@ -29,8 +30,9 @@ struct PostgresClusterTests {
     }
 
     @Test func listensOnLoopbackOnlyAndRunsUnprivileged() throws {
-        let cluster = try PostgresCluster()
+        let cluster = try PostgresCluster(fsync: false)
         #expect(try cluster.query("SHOW listen_addresses") == "127.0.0.1")
+        #expect(try cluster.query("SHOW fsync") == "off")
         #expect(try cluster.query("SHOW port") == String(cluster.port))
 
         // The kernel's own table: the port's listening sockets are all on 127.0.0.1, none on IPv6.
