@@ -1,7 +1,8 @@
-# quotad: build with Swift on Debian bookworm, run on the slim image with libevent, OpenSSL and SQLite.
+# quotad: build with Swift on Debian bookworm, run on the slim image with libevent, OpenSSL, SQLite
+# and libpq (PostgreSQL's C client, for --store postgres://).
 FROM swift:6.3-bookworm AS build
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libevent-dev libsqlite3-dev libssl-dev pkg-config \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libevent-dev libsqlite3-dev libpq-dev libssl-dev pkg-config \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -14,7 +15,7 @@ RUN swift build -c release --product quotad \
 
 FROM swift:6.3-bookworm-slim
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libevent-2.1-7 libevent-openssl-2.1-7 libssl3 libsqlite3-0 curl \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libevent-2.1-7 libevent-openssl-2.1-7 libssl3 libsqlite3-0 libpq5 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home /var/lib/quotad quotad \
  && mkdir -p /var/lib/quotad && chown quotad /var/lib/quotad

@@ -65,7 +65,10 @@ enum ExternalCommand {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            // Bounded too: Process may not see the end of a child whose own children keep the
+            // descriptors it inherited open.
+            let killed = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < killed { Thread.sleep(forTimeInterval: 0.01) }
             throw HarnessError("\(arguments.joined(separator: " ").prefix(200)) ran longer than \(timeout) s and was killed")
         }
         process.waitUntilExit()
