@@ -172,6 +172,7 @@ import Glibc
         #expect(answeredByB > answeredByBAtKill, "replica b kept serving after a died (\(answeredByBAtKill) → \(answeredByB))")
         #expect((outcomes["ok"] ?? 0) > 100 && (outcomes["1002"] ?? 0) > 0, "contention: \(outcomes)")
         let (checks, overCapacity) = ledger.with { ($0.checks, $0.overCapacity) }
+        print("two replicas: outcomes \(outcomes), killed after \(stepsAtKill) steps, b answered \(answeredByBAtKill) → \(answeredByB), monitor readings \(checks)")
         #expect(overCapacity.isEmpty, "seen over capacity: \(overCapacity)")
         #expect(checks > 10, "the monitor read the pool \(checks) times")
         try Self.checkInvariants(ledger, on: portB)
@@ -216,6 +217,7 @@ import Glibc
         #expect(work.wait(timeout: .now() + 120) == .success)
 
         let outcomes = ledger.with { $0.outcomes }
+        print("database restart: outcomes \(outcomes), ok at recovery \(okAtRecovery)")
         #expect((outcomes["-32001"] ?? 0) > 0, "calls met the outage: \(outcomes)")
         #expect((outcomes["ok"] ?? 0) > okAtRecovery, "calls succeed again after the restart: \(outcomes)")
         #expect(outcomes["transport"] == nil, "quotad itself never dropped a connection: \(outcomes)")
