@@ -26,7 +26,7 @@ struct RestartSemanticsTests {
         #expect(ended["state"] as? String == "expired")
     }
 
-    @Test(arguments: ["garbage", "foreign"])
+    @Test(.enabled(if: TestStore.current == .sqlite, "about the SQLite file"), arguments: ["garbage", "foreign"])
     func aFileThatIsNotQuotadsIsRefusedNamingIt(kind: String) throws {
         let directory = QuotadProcess.makeDataDirectory()
         let database = directory.appendingPathComponent("quotad.sqlite")
@@ -48,7 +48,8 @@ struct RestartSemanticsTests {
 
     /// 100,000 leases due in the same second are freed in slices of at most 1000 per loop pass,
     /// and requests sent during the storm are answered before it ends.
-    @Test func expiryStormIsFreedInSlicesWhileOtherRequestsAreAnswered() throws {
+    @Test(.enabled(if: TestStore.current == .sqlite, "edits the SQLite file to make the leases due"))
+    func expiryStormIsFreedInSlicesWhileOtherRequestsAreAnswered() throws {
         let count = Int(ProcessInfo.processInfo.environment["QUOTAD_STORM_LEASES"] ?? "") ?? 100_000
         let directory = QuotadProcess.makeDataDirectory()
         // Seed the store through quotad's own store, every lease due in an hour.

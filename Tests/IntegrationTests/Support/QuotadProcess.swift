@@ -11,6 +11,8 @@ final class QuotadProcess {
     private let output = Pipe()
     /// quotad's stderr goes to a file, so a chatty server never blocks on a full pipe.
     let errorLog: URL
+    /// The start of the `store=` the listening line must show, when the test store is not SQLite.
+    private var expectedStore: String?
 
     /// The quotad binary: $QUOTAD_BIN, else `quotad` beside the test bundle in .build/<config>/.
     static var binary: URL {
@@ -38,11 +40,13 @@ final class QuotadProcess {
     /// - Parameters:
     ///   - dataDirectory: the store's directory (reuse one to test restarts).
     ///   - listen: the `--listen` address; a free loopback port by default.
-    ///   - arguments: extra flags.
+    ///   - arguments: extra flags; without `--store`, the store is ``TestStore/current``.
     init(dataDirectory: URL = QuotadProcess.makeDataDirectory(), listen: String = "127.0.0.1:0", arguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = Self.binary
-        process.arguments = ["--listen", listen, "--data-dir", dataDirectory.path] + arguments
+        let store = arguments.contains("--store") ? [] : try TestStore.arguments(for: dataDirectory)
+        expectedStore = store.isEmpty ? nil : "postgres://"
+        process.arguments = ["--listen", listen, "--data-dir", dataDirectory.path] + store + arguments
         errorLog = dataDirectory.appendingPathComponent("quotad.stderr.log")
         _ = FileManager.default.createFile(atPath: errorLog.path, contents: nil)
         let errorHandle = try FileHandle(forWritingTo: errorLog)
@@ -72,6 +76,10 @@ final class QuotadProcess {
                 let rest = text[range.upperBound...]
                 if let end = rest.firstIndex(of: " "), let colon = rest[..<end].lastIndex(of: ":"),
                    let port = Int(rest[rest.index(after: colon)..<end]) {
+                    // A PostgreSQL pass must really run on PostgreSQL, not quietly on SQLite.
+                    if let expected = expectedStore, !text.contains("store=\(expected)") {
+                        throw HarnessError("quotad started on another store than \(expected): \(text)")
+                    }
                     return port
                 }
             }
