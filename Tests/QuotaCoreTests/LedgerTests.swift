@@ -989,6 +989,18 @@ func checkInvariants(_ ledger: Ledger, sourceLocation: SourceLocation = #_source
         #expect(try ledger.grant(lid(3), in: "c1", [:], now: clock.now()).lease.ttlSeconds == 900)
     }
 
+    @Test(arguments: ["h\u{0}", "a\nb", "\u{7F}", "tab\there"])
+    func reserveRefusesAHolderWithControlCharacters(holder: String) throws {
+        let clock = ManualClock()
+        var ledger = Ledger()
+        try ledger.pool("c1")
+        let error = quotaError { try ledger.grant(lid(1), in: "c1", [:], holder: holder, now: clock.now()) }
+        #expect(invalidField(of: error) == "holder")
+        #expect("\(String(describing: error))".contains("control characters"))
+        #expect(ledger.leases.isEmpty)
+        #expect(try ledger.grant(lid(1), in: "c1", [:], holder: "ctl-a é ✓", now: clock.now()).lease.holder == "ctl-a é ✓")
+    }
+
     @Test func reserveChecksHolderLength() throws {
         let clock = ManualClock()
         var ledger = Ledger()

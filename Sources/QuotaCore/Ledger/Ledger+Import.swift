@@ -35,9 +35,7 @@ extension Ledger {
         guard Self.ttlRange.contains(ttlSeconds) else {
             throw .invalidArgument(field: "ttlSeconds", reason: "must be between \(Self.ttlRange.lowerBound) and \(Self.ttlRange.upperBound) seconds (got \(ttlSeconds))")
         }
-        if holder.utf8.count > Self.maxTextBytes {
-            throw .invalidArgument(field: "holder", reason: "is \(holder.utf8.count) bytes; at most \(Self.maxTextBytes) are allowed")
-        }
+        try Self.validate(holder: holder)
         for migration in migrations {
             let field = "annotations[\(String(reflecting: migration.annotations[0]))]"
             try migration.resources.validate(field: field)

@@ -78,9 +78,7 @@ extension Ledger {
         guard Self.ttlRange.contains(request.ttlSeconds) else {
             throw .invalidArgument(field: "ttlSeconds", reason: "must be between \(Self.ttlRange.lowerBound) and \(Self.ttlRange.upperBound) seconds (got \(request.ttlSeconds))")
         }
-        if request.holder.utf8.count > Self.maxTextBytes {
-            throw .invalidArgument(field: "holder", reason: "is \(request.holder.utf8.count) bytes; at most \(Self.maxTextBytes) are allowed")
-        }
+        try Self.validate(holder: request.holder)
         try Self.validate(labels: request.labels, field: "labels")
         guard pools[request.pool] != nil else { throw .poolNotFound(request.pool) }
 

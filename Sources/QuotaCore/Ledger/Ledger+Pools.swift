@@ -110,4 +110,17 @@ extension Ledger {
         !name.isEmpty && name.utf8.count <= maxTextBytes
             && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
     }
+
+    /// Checks a lease's holder: at most ``maxTextBytes`` bytes without control characters (a
+    /// controller's name; a NUL could not be stored in PostgreSQL's text, issue #9).
+    /// - Throws: -32602 ``QuotaError/invalidArgument(field:reason:)`` naming `holder`.
+    static func validate(holder: String) throws(QuotaError) {
+        if holder.utf8.count > maxTextBytes {
+            throw .invalidArgument(field: "holder", reason: "is \(holder.utf8.count) bytes; at most \(maxTextBytes) are allowed")
+        }
+        if let control = holder.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            let hex = String(control.value, radix: 16, uppercase: true)
+            throw .invalidArgument(field: "holder", reason: "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))")
+        }
+    }
 }

@@ -192,7 +192,12 @@ final class ReplicaCycle<Reply> {
             case .failure(let error):
                 // A connection lost after COMMIT was sent leaves the outcome unknown; a retry of
                 // the same call finds out (reserve, release and renew are idempotent by lease id).
-                let failed = StoreError.unavailable("\(error); the change may or may not have been committed, retry it")
+                // A statement the server refused rolled the whole transaction back.
+                let failed: StoreError = if case .connection = error {
+                    .unavailable("\(error); the change may or may not have been committed, retry it")
+                } else {
+                    .unavailable("\(error); nothing was committed")
+                }
                 failure = failed
                 self.service.rollbackUncommitted()
                 self.failure = failed
