@@ -13,6 +13,8 @@ import EventHTTP
 public final class PostgresConnection {
     /// The libpq connection string or URI.
     let conninfo: String
+    /// Statements run on every new connection before it is ready (session settings).
+    let sessionStatements: [PostgresStatement]
     let loop: EventLoop
     /// Called each time a connection is established and ready for exchanges.
     public var onReady: (() -> Void)?
@@ -27,8 +29,11 @@ public final class PostgresConnection {
     private var exchange: Exchange?
     private var stopped = false
 
-    /// True while connected and in pipeline mode.
+    /// True once connected, in pipeline mode and set up (``sessionStatements``): ready for the
+    /// owner's exchanges.
     public private(set) var isReady = false
+    /// True once connected and in pipeline mode (the session statements may still run).
+    private var isConnected = false
     /// True while an exchange waits for its results.
     public var isBusy: Bool { exchange != nil }
     /// Seconds a connection attempt may take.
@@ -46,14 +51,17 @@ public final class PostgresConnection {
         let completion: (Result<[PostgresResult], PostgresError>) -> Void
     }
 
-    /// Starts connecting; ``onReady`` or ``onLost`` follows.
+    /// A connection, not yet started: call ``connect()``.
     /// - Parameters:
     ///   - conninfo: a libpq connection URI or key-value string (the password may come from
     ///     `PGPASSWORD` or `~/.pgpass`, as libpq reads them).
     ///   - loop: the loop whose thread drives the connection.
-    public init(conninfo: String, loop: EventLoop) {
+    ///   - sessionStatements: run on every new connection, in one exchange, before ``onReady``
+    ///     (`SET lock_timeout = …`); when they fail, the connection is dropped and retried.
+    public init(conninfo: String, loop: EventLoop, sessionStatements: [PostgresStatement] = []) {
         self.conninfo = conninfo
         self.loop = loop
+        self.sessionStatements = sessionStatements
     }
 
     deinit {
@@ -94,8 +102,8 @@ public final class PostgresConnection {
     ///   - statements: at least one statement.
     ///   - completion: runs on the loop thread.
     public func execute(_ statements: [PostgresStatement], completion: @escaping (Result<[PostgresResult], PostgresError>) -> Void) {
-        guard isReady, let connection, exchange == nil else {
-            return completion(.failure(.connection(isReady ? "an exchange is already in flight" : "not connected")))
+        guard isConnected, let connection, exchange == nil else {
+            return completion(.failure(.connection(isConnected ? "an exchange is already in flight" : "not connected")))
         }
         for statement in statements {
             guard send(statement, on: connection) else {
@@ -130,10 +138,15 @@ public final class PostgresConnection {
                 return disconnect(.connection(String(cString: PQerrorMessage(connection)).trimmed))
             }
             PQsetNoticeProcessor(connection, { _, _ in }, nil)
-            backoffSeconds = Self.initialBackoffSeconds
             watch(readable: true, writable: false)
-            isReady = true
-            onReady?()
+            isConnected = true
+            guard !sessionStatements.isEmpty else { return established() }
+            execute(sessionStatements) { [unowned self] result in
+                switch result {
+                case .success: self.established()
+                case .failure(let error): self.disconnect(error)
+                }
+            }
         case PGRES_POLLING_READING:
             watch(readable: true, writable: false)
         case PGRES_POLLING_WRITING:
@@ -141,6 +154,13 @@ public final class PostgresConnection {
         default:
             disconnect(.connection(String(cString: PQerrorMessage(connection)).trimmed))
         }
+    }
+
+    /// The connection is ready for the owner's exchanges.
+    private func established() {
+        isReady = true
+        backoffSeconds = Self.initialBackoffSeconds
+        onReady?()
     }
 
     /// Points the watcher at libpq's current socket (it may change while connecting).
@@ -158,7 +178,7 @@ public final class PostgresConnection {
 
     private func ready(_ readiness: EventWatcher.Readiness) {
         guard let connection else { return }
-        guard isReady else { return pollConnect(PQconnectPoll(connection)) }
+        guard isConnected else { return pollConnect(PQconnectPoll(connection)) }
         switch readiness {
         case .writable: flush()
         case .readable: receive()
@@ -236,6 +256,7 @@ public final class PostgresConnection {
         if let connection { PQfinish(connection) }
         connection = nil
         isReady = false
+        isConnected = false
         failed?.completion(.failure(error))
         onLost?(error)
         guard !stopped else { return }

@@ -158,6 +158,17 @@ public final class PostgresLedgerStore {
 
     // MARK: A replica's transaction
 
+    /// Settings of every replica's session, so that no replica waits forever on another: a
+    /// replica that stops mid-transaction (paused, partitioned) holding the revision row is cut off
+    /// by the server after `idle_in_transaction_session_timeout`, and one waiting for that row
+    /// gives up after `lock_timeout` (its calls get -32001; the next pass tries again).
+    public static let sessionStatements = [
+        PostgresStatement("SET lock_timeout = '5s'"),
+        PostgresStatement("SET idle_in_transaction_session_timeout = '5s'"),
+        PostgresStatement("SET statement_timeout = '30s'"),
+        PostgresStatement("SET application_name = 'quotad'"),
+    ]
+
     /// The ledger's header row.
     public struct Meta: Sendable {
         public var revision: Int64

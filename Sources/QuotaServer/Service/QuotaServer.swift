@@ -147,7 +147,7 @@ public final class QuotaServer {
             )
             groupCommit?.onCommit = { [unowned self] report in self.committed(report) }
         } else if let postgres {
-            let connection = PostgresConnection(conninfo: postgres.store.url, loop: loop)
+            let connection = PostgresConnection(conninfo: postgres.store.url, loop: loop, sessionStatements: PostgresLedgerStore.sessionStatements)
             replica = ReplicaCycle(
                 service: service, store: postgres.store, connection: connection, clock: postgres.clock,
                 commitSequence: postgres.snapshot.commitSequence, send: send,
