@@ -135,7 +135,10 @@ let package = Package(
             dependencies: ["QuotaServer", "QuotaCore", "QuotaStore", "QuotaAuth", "JSON", "JSONRPC", .product(name: "Prometheus", package: "swift-prometheus")]
         ),
         .testTarget(name: "KubernetesManifestsTests", dependencies: ["KubernetesManifests", "QuotaCore", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["QuotaCore", "QuotaStore", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["QuotaCore", "QuotaStore", "QuotaPostgres", "EventHTTP", "QuotaAuth", "QuotaClient", "JSON", "TestSupport"]
+        ),
         .testTarget(name: "QuotaLoadTests", dependencies: ["QuotaLoad", "JSON"]),
     ]
 )
