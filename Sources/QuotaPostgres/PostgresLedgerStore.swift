@@ -191,10 +191,13 @@ public final class PostgresLedgerStore {
 
     /// Opens a transaction, locks the revision row, reads the clock and everything committed after
     /// `sequence`. Decode the results with ``catchUp(_:since:)``.
-    public func catchUpStatements(since sequence: Int64) -> [PostgresStatement] {
+    /// - Parameter locking: false opens a read-only repeatable-read transaction instead and takes
+    ///   no lock: a consistent snapshot for calls that only read (it also works on a read-only
+    ///   standby); such a transaction must not be given ``commitStatements(_:sequence:)``.
+    public func catchUpStatements(since sequence: Int64, locking: Bool = true) -> [PostgresStatement] {
         [
-            PostgresStatement("BEGIN"),
-            Self.metaStatement(locking: true),
+            PostgresStatement(locking ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
+            Self.metaStatement(locking: locking),
             Self.clockStatement,
             Self.poolsStatement(since: sequence),
             Self.leasesStatement(since: sequence),

@@ -227,4 +227,32 @@ import Glibc
         #expect(fromA.reserved == fromB.reserved && fromA.active == fromB.active, "both replicas answer the same")
         #expect(a.standardError().contains("event=store_unavailable") && a.standardError().contains("event=store_recovered"))
     }
+
+    /// Another session holds the revision row: reads are answered from a snapshot without the
+    /// lock, while a change gives up after the replica's lock_timeout with -32001.
+    @Test func readsGoOnWhileAnotherSessionHoldsTheLock() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("locked")
+        let server = try QuotadProcess(arguments: ["--store", url])
+        _ = try server.client.result("setPool", ["pool": "c1", "capacity": ["cpu": "4"]])
+        let holder = Self.threads(1) { _ in
+            _ = try? cluster.query("BEGIN; SELECT revision FROM quotad_meta FOR UPDATE; SELECT pg_sleep(12); COMMIT;", database: "locked")
+        }
+        // Bounded wait until the other session holds the row.
+        var held = false
+        for _ in 0..<100 where !held {
+            held = (try? cluster.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(12)%' AND state = 'active' AND pid <> pg_backend_pid()", database: "locked")) == "1"
+            if !held { usleep(50_000) }
+        }
+        try #require(held)
+        let read = try server.client.call("inspect", ["pool": "c1"])
+        #expect((read["result"] as? [String: Any])?["pool"] != nil, "inspect answered while the lock is held: \(read)")
+        let write = try server.client.call("reserve", ["pool": "c1", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"]])
+        let error = write["error"] as? [String: Any]
+        #expect(error?["code"] as? Int == -32001)
+        #expect((error?["message"] as? String)?.contains("lock timeout") == true, "\(write)")
+        #expect(holder.wait(timeout: .now() + 30) == .success)
+        #expect(try server.client.call("reserve", ["pool": "c1", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"]])["result"] != nil)
+    }
 }

@@ -26,8 +26,16 @@ final class ReplicaCycle<Reply> {
     /// Told about every cycle that had changes to write, after it committed or failed.
     var onCommit: ((CommitReport) -> Void)?
 
-    /// Calls waiting for the next cycle: each runs a JSON-RPC body and calls ``reply(_:body:)``.
-    private var queued: [() -> Void] = []
+    /// A request waiting for a cycle.
+    struct Call {
+        /// Runs the request's JSON-RPC body and hands its reply to ``reply(_:body:)``; may run again.
+        let run: () -> Void
+        /// False when the request can only read (``ReadOnlyCalls``): it may be answered without the lock.
+        var mayWrite: Bool
+    }
+
+    /// Calls waiting for the next cycle.
+    private var queued: [Call] = []
     /// True when the next cycle should expire due leases (the expiry timer, or a heartbeat).
     private var sweepWanted = false
     /// True while a cycle's transaction is in flight.
@@ -82,10 +90,12 @@ final class ReplicaCycle<Reply> {
     /// True when no call waits and no transaction is in flight.
     var isIdle: Bool { !running && queued.isEmpty }
 
-    /// Queues a call for the next cycle.
-    /// - Parameter call: runs the call and hands its reply to ``reply(_:body:)``.
-    func submit(_ call: @escaping () -> Void) {
-        queued.append(call)
+    /// Queues a request for the next cycle.
+    /// - Parameters:
+    ///   - mayWrite: false when the request can only read; a wrong false costs a second run.
+    ///   - call: runs the request and hands its reply to ``reply(_:body:)``.
+    func submit(mayWrite: Bool = true, _ call: @escaping () -> Void) {
+        queued.append(Call(run: call, mayWrite: mayWrite))
         scheduleCycle()
     }
 
@@ -117,7 +127,9 @@ final class ReplicaCycle<Reply> {
         }
         running = true
         let since = commitSequence
-        connection.execute(store.catchUpStatements(since: since)) { [unowned self] result in
+        // Only reads: a snapshot without the lock, so they go on while writers hold it.
+        let locking = sweep || calls.contains { $0.mayWrite }
+        connection.execute(store.catchUpStatements(since: since, locking: locking)) { [unowned self] result in
             switch result {
             case .failure(let error):
                 self.abort(calls, .unavailable("\(error)"))
@@ -130,7 +142,7 @@ final class ReplicaCycle<Reply> {
                 }
                 guard catchUp.needsReload else {
                     self.service.ledger.applyCommitted(catchUp.changes)
-                    return self.decide(calls, sweep: sweep, caughtUp: catchUp)
+                    return self.decide(calls, sweep: sweep, locking: locking, caughtUp: catchUp)
                 }
                 self.connection.execute(self.store.reloadStatements()) { [unowned self] result in
                     do throws(StoreError) {
@@ -144,7 +156,7 @@ final class ReplicaCycle<Reply> {
                             restoringPools: stored.pools, leases: stored.leases, revision: stored.revision,
                             retentionSeconds: self.service.ledger.retentionSeconds
                         )
-                        self.decide(calls, sweep: sweep, caughtUp: catchUp)
+                        self.decide(calls, sweep: sweep, locking: locking, caughtUp: catchUp)
                     } catch {
                         self.abort(calls, error)
                     }
@@ -154,7 +166,9 @@ final class ReplicaCycle<Reply> {
     }
 
     /// Step 2 and 3: decide on the caught-up ledger, answer reads, write and commit the changes.
-    private func decide(_ calls: [() -> Void], sweep: Bool, caughtUp: PostgresLedgerStore.CatchUp) {
+    /// Without the lock, a request that changes something anyway is undone and queued again for a
+    /// cycle that takes the lock.
+    private func decide(_ calls: [Call], sweep: Bool, locking: Bool, caughtUp: PostgresLedgerStore.CatchUp) {
         commitSequence = caughtUp.meta.commitSequence
         clock.synchronize(databaseNow: caughtUp.databaseNow)
         if sweep {
@@ -163,7 +177,17 @@ final class ReplicaCycle<Reply> {
             if service.hasDueWork { sweepWanted = true }
         }
         collecting = []
-        for call in calls { call() }
+        var deferred: [Call] = []
+        for call in calls {
+            let answered = collecting?.count ?? 0
+            call.run()
+            if !locking, service.pendingChanges != nil {
+                service.rollbackUncommitted()
+                collecting?.removeSubrange(answered...)
+                deferred.append(Call(run: call.run, mayWrite: true))
+            }
+        }
+        queued.insert(contentsOf: deferred, at: 0)
         let replies = collecting ?? []
         collecting = nil
         guard let changes = service.pendingChanges else {
@@ -210,7 +234,7 @@ final class ReplicaCycle<Reply> {
     }
 
     /// The transaction failed before its commit: answer every call -32001 and roll back.
-    private func abort(_ calls: [() -> Void], _ error: StoreError) {
+    private func abort(_ calls: [Call], _ error: StoreError) {
         failure = error
         refuse(calls, error)
         endFailedTransaction()
@@ -218,10 +242,10 @@ final class ReplicaCycle<Reply> {
 
     /// Answers calls -32001 with their ids, changing nothing: each runs on the ledger as it is and
     /// whatever it changed is rolled back before its reply is replaced.
-    private func refuse(_ calls: [() -> Void], _ error: StoreError) {
+    private func refuse(_ calls: [Call], _ error: StoreError) {
         guard !calls.isEmpty else { return }
         collecting = []
-        for call in calls { call() }
+        for call in calls { call.run() }
         let replies = collecting ?? []
         collecting = nil
         service.rollbackUncommitted()
