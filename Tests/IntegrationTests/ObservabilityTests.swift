@@ -281,13 +281,16 @@ struct ObservabilityTests {
         let server = try QuotadProcess(arguments: ["--store", "memory", "--log-format", "text", "--log-level", "warning"])
         let client = server.client
         _ = try client.result("setPool", ["pool": "c1", "capacity": ["limits.cpu": "1"]])
-        _ = try client.error("reserve", ["pool": "c1", "lease": Self.leaseA, "resources": ["limits.cpu": "2"], "holder": "evil\nlevel=info forged=1"])
+        // A holder with a line break is refused (-32602, logged at debug only); one with spaces,
+        // `=` and quotes must stay inside one quoted value.
+        #expect(try client.error("reserve", ["pool": "c1", "lease": Self.leaseA, "resources": ["limits.cpu": "1"], "holder": "evil\nlevel=info"])["code"] as? Int == -32602)
+        _ = try client.error("reserve", ["pool": "c1", "lease": Self.leaseA, "resources": ["limits.cpu": "2"], "holder": #"evil" level=info forged=1"#])
         let lines = server.standardError().split(separator: "\n")
         #expect(lines.count == 1, "only the warning is logged at --log-level warning: \(lines)")
         let line = try #require(lines.first)
         #expect(line.hasPrefix("time="))
         #expect(line.contains(" level=warning event=denied method=reserve code=1002 pool=c1 resource=limits.cpu "))
-        #expect(line.contains(#"holder="evil\nlevel=info forged=1""#), "a hostile holder stays inside one quoted value")
+        #expect(line.contains(#"holder="evil\" level=info forged=1""#), "a hostile holder stays inside one quoted value: \(line)")
     }
 
     /// With --tokens, /metrics and the status page show every pool: only an unscoped principal

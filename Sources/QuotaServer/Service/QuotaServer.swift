@@ -219,7 +219,7 @@ public final class QuotaServer {
         guard let replica else {
             return reply(responder, body: service.handle(body: body, context: context))
         }
-        replica.submit { [unowned self] in
+        replica.submit(mayWrite: ReadOnlyCalls.mayWrite(body)) { [unowned self] in
             self.reply(responder, body: self.service.handle(body: body, context: context))
         }
     }
