@@ -7,11 +7,15 @@ import QuotaStore
 ///
 /// One cycle, at most one in flight:
 /// 1. `BEGIN`; lock the revision row; read the database's clock and every row committed since
-///    this replica's last cycle (one pipelined round trip, ``PostgresLedgerStore/catchUpStatements(since:)``).
+///    this replica's last cycle (one pipelined round trip, ``PostgresLedgerStore/catchUpStatements(since:locking:)``).
 /// 2. Apply those rows to the ledger (``QuotaCore/Ledger/applyCommitted(_:)``), set the clock, expire
 ///    what is due, run the queued calls. A read is answered now: it saw the database's state.
 /// 3. Write what the calls changed and `COMMIT` (a second round trip); answer the changes only
 ///    when the commit succeeded, else roll the ledger back and answer them -32001.
+///
+/// A cycle whose requests can only read (``ReadOnlyCalls``), and that has no sweep to do, takes
+/// no lock: a read-only repeatable-read snapshot instead. A request in it that changes something
+/// after all is undone and queued again, first, for a cycle with the lock.
 ///
 /// Calls that arrive meanwhile wait for the next cycle. While the connection is down, calls are
 /// answered -32001 at once, reads too: this replica's copy may be stale, so it does not answer from it.
