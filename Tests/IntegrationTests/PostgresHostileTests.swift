@@ -98,4 +98,65 @@ import Glibc
         #expect(output.standardError.contains("within 30"), "\(output.standardError.suffix(600))")
         #expect(waited < 50, "gave up after \(waited) s")
     }
+
+    /// A burst of large batches reaching one replica at once (24 bodies of about 1 MB, some
+    /// 17,000 reserves) once made one transaction whose calls ran longer than the server's
+    /// `idle_in_transaction_session_timeout` (5 s) while holding the revision row: the server
+    /// ended the session and every call of the burst but the first request's was answered -32001,
+    /// however often retried. A cycle now runs about a second of calls and leaves the rest to the
+    /// next, so the burst commits in slices.
+    @Test func aBurstOfLargeBatchesCommitsInSlices() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("burst")
+        let replica = try QuotadProcess(arguments: ["--store", url])
+        _ = try replica.client.result("setPool", ["pool": "bb", "capacity": ["cpu": "10000000"]])
+
+        var labels: [String: String] = [:]
+        for index in 0..<12 { labels["k\(index)"] = String(repeating: "v", count: 63) }
+        func body() throws -> Data {
+            let calls: [[String: Any]] = (0..<720).map { index in
+                ["jsonrpc": "2.0", "id": index, "method": "reserve", "params": [
+                    "pool": "bb", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"],
+                    "holder": String(repeating: "é", count: 126), "labels": labels, "ttlSeconds": 600,
+                ] as [String: Any]]
+            }
+            let data = try JSONSerialization.data(withJSONObject: calls)
+            try #require(data.count < 1_048_576, "\(data.count) bytes")
+            return data
+        }
+        let bodies = try (0..<24).map { _ in try body() }
+
+        final class Outcomes: @unchecked Sendable {
+            let lock = NSLock()
+            var codes: [String: Int] = [:]
+            func add(_ code: String, _ count: Int = 1) { lock.withLock { codes[code, default: 0] += count } }
+        }
+        let outcomes = Outcomes()
+        let port = replica.port
+        let group = DispatchGroup()
+        for body in bodies {
+            group.enter()
+            Thread {
+                defer { group.leave() }
+                do {
+                    let connection = try KeepAliveConnection(port: port, timeout: 120)
+                    defer { connection.close() }
+                    let response = try connection.post(body)
+                    guard let answers = response.json as? [[String: Any]] else { return outcomes.add("malformed") }
+                    for answer in answers {
+                        outcomes.add(answer["result"] != nil ? "ok" : "\((answer["error"] as? [String: Any])?["code"] ?? "?")")
+                    }
+                } catch {
+                    outcomes.add("transport")
+                }
+            }.start()
+        }
+        #expect(group.wait(timeout: .now() + 240) == .success)
+        let codes = outcomes.lock.withLock { outcomes.codes }
+        print("burst of \(bodies.count) batches: \(codes)")
+        #expect(codes == ["ok": 24 * 720], "\(codes)")
+        let pool = try #require(try replica.client.result("inspect", ["pool": "bb"])["pool"] as? [String: Any])
+        #expect(pool["activeLeases"] as? Int == 24 * 720)
+    }
 }
