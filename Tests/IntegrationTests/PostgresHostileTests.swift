@@ -159,4 +159,76 @@ import Glibc
         let pool = try #require(try replica.client.result("inspect", ["pool": "bb"])["pool"] as? [String: Any])
         #expect(pool["activeLeases"] as? Int == 24 * 720)
     }
+
+    /// Reserves a 1-cpu lease in `pool` and fails unless it is granted.
+    static func reserve(_ port: Int, _ pool: String, _ lease: String) throws {
+        let answer = try call(port, "reserve", ["pool": pool, "lease": lease, "resources": ["cpu": "1"], "ttlSeconds": 3600], seconds: 30)
+        try #require(answer["result"] != nil, "reserve \(lease): \(answer)")
+    }
+
+    /// The active lease ids of a pool as one replica answers them, waiting (bounded) until it answers.
+    static func activeLeases(_ port: Int, _ pool: String) throws -> (ids: Set<String>, reserved: String?) {
+        for _ in 0..<200 {
+            let answer = try call(port, "inspect", ["pool": pool, "includeLeases": true], seconds: 30)
+            if let result = answer["result"] as? [String: Any] {
+                let leases = (result["leases"] as? [[String: Any]]) ?? []
+                let reserved = ((result["pool"] as? [String: Any])?["reserved"] as? [String: Any])?["cpu"] as? String
+                return (Set(leases.compactMap { $0["id"] as? String }), reserved)
+            }
+            usleep(100_000)
+        }
+        throw HarnessError("port \(port) does not answer inspect")
+    }
+
+    /// The database goes back in time (restored from a backup; a failover to an asynchronous
+    /// standby that missed the last commits looks the same) while one replica is away, and the
+    /// other commits enough afterwards to carry the commit sequence past the absent replica's.
+    /// The absent replica then takes the database for merely ahead, catches up from its own
+    /// sequence, and keeps leases the database no longer has and misses ones it does: the
+    /// replicas answer differently, and the pool rows it writes from its copy corrupt the
+    /// shared `reserved` sums. The README says a replica reloads when the database went back.
+    /// Known and unfixed: a sequence number alone cannot tell "ahead" from "went back, then ahead".
+    @Test func aDatabaseThatWentBackIsReloadedByEveryReplica() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("goback")
+        let a = try QuotadProcess(arguments: ["--store", url])
+        let b = try QuotadProcess(arguments: ["--store", url])
+        let lease = { (n: Int) in String(format: "00000000-0000-4000-8000-%012d", n) }
+        _ = try a.client.result("setPool", ["pool": "x", "capacity": ["cpu": "10"]])
+        try Self.reserve(a.port, "x", lease(1))
+
+        // The backup: the ledger with lease 1 only.
+        let dump = a.dataDirectory.appendingPathComponent("goback.dump")
+        let pgDump = try ExternalCommand.run(
+            [cluster.binDirectory.appendingPathComponent("pg_dump").path, "-h", "127.0.0.1", "-p", String(cluster.port),
+             "-U", "postgres", "-Fc", "-f", dump.path, "goback"], timeout: 60)
+        try #require(pgDump.status == 0, "\(pgDump)")
+        try Self.reserve(b.port, "x", lease(2))
+        try Self.reserve(b.port, "x", lease(3))
+
+        // Replica b is away while the backup is restored and a commits four leases.
+        kill(b.process.processIdentifier, SIGSTOP)
+        var resumed = false
+        defer { if !resumed { kill(b.process.processIdentifier, SIGCONT) } }
+        try cluster.query("DROP DATABASE goback WITH (FORCE)")
+        try cluster.query("CREATE DATABASE goback")
+        let restore = try ExternalCommand.run(
+            [cluster.binDirectory.appendingPathComponent("pg_restore").path, "-h", "127.0.0.1", "-p", String(cluster.port),
+             "-U", "postgres", "-d", "goback", dump.path], timeout: 60)
+        try #require(restore.status == 0, "\(restore)")
+        #expect(try Self.activeLeases(a.port, "x").ids == [lease(1)], "replica a reloaded the restored ledger")
+        for n in 4...7 { try Self.reserve(a.port, "x", lease(n)) }
+        kill(b.process.processIdentifier, SIGCONT)
+        resumed = true
+        usleep(2_000_000)
+
+        let fromA = try Self.activeLeases(a.port, "x")
+        #expect(fromA.ids == Set([1, 4, 5, 6, 7].map(lease)))
+        withKnownIssue("a replica away while the database went back and then ahead keeps its stale copy") {
+            let fromB = try Self.activeLeases(b.port, "x")
+            #expect(fromB.ids == fromA.ids, "replica b answers \(fromB.ids.sorted()), a \(fromA.ids.sorted())")
+            #expect(fromB.reserved == fromA.reserved)
+        }
+    }
 }
