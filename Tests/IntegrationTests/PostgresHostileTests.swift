@@ -231,4 +231,78 @@ import Glibc
             #expect(fromB.reserved == fromA.reserved)
         }
     }
+
+    /// A JSON-RPC batch as one body.
+    static func batch(_ calls: [[String: Any]]) throws -> Data {
+        try JSONSerialization.data(withJSONObject: calls.enumerated().map { index, call in
+            ["jsonrpc": "2.0", "id": index, "method": call["method"]!, "params": call["params"]!] as [String: Any]
+        })
+    }
+
+    /// A dry-run reserve copied the whole ledger (every lease and the expiry queue), so a batch of
+    /// 1,000 of them on a ledger of 20,000 leases ran for many seconds while the replica held the
+    /// revision row: every replica's writes waited, and the server ended the transaction. Now a
+    /// dry run copies only the pools it charges.
+    @Test func aBatchOfDryRunsDoesNotHoldTheLedger() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("dryrun")
+        let a = try QuotadProcess(arguments: ["--store", url])
+        let b = try QuotadProcess(arguments: ["--store", url])
+        _ = try a.client.result("setPool", ["pool": "big", "capacity": ["cpu": "1000000"]])
+        _ = try a.client.result("setPool", ["pool": "other", "capacity": ["cpu": "1000"]])
+        for _ in 0..<20 {
+            let body = try Self.batch((0..<1000).map { _ in
+                ["method": "reserve", "params": ["pool": "big", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"], "ttlSeconds": 3600] as [String: Any]]
+            })
+            let connection = try KeepAliveConnection(port: a.port, timeout: 120)
+            let answers = try #require(try connection.post(body).json as? [[String: Any]])
+            connection.close()
+            try #require(answers.allSatisfy { $0["result"] != nil }, "\(answers.first { $0["result"] == nil } ?? [:])")
+        }
+
+        // Replica b reserves all along; replica a answers a batch of 1,000 dry runs.
+        final class Probe: @unchecked Sendable {
+            let lock = NSLock()
+            var slowest = 0.0
+            var failures: [String] = []
+            var done = false
+        }
+        let probe = Probe()
+        let portB = b.port
+        let probing = DispatchGroup()
+        probing.enter()
+        Thread {
+            defer { probing.leave() }
+            for _ in 0..<2000 where !probe.lock.withLock({ probe.done }) {
+                let started = Date()
+                let answer = try? Self.call(portB, "reserve", ["pool": "other", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "0"], "ttlSeconds": 60], seconds: 60)
+                let took = Date().timeIntervalSince(started)
+                probe.lock.withLock {
+                    probe.slowest = max(probe.slowest, took)
+                    if answer?["result"] == nil { probe.failures.append("\(answer ?? [:])") }
+                }
+                usleep(20_000)
+            }
+        }.start()
+        usleep(300_000)
+        let dryRuns = try Self.batch((0..<1000).map { _ in
+            ["method": "reserve", "params": ["pool": "big", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"], "dryRun": true] as [String: Any]]
+        })
+        let started = Date()
+        let connection = try KeepAliveConnection(port: a.port, timeout: 120)
+        let answers = try #require(try connection.post(dryRuns).json as? [[String: Any]])
+        connection.close()
+        let took = Date().timeIntervalSince(started)
+        usleep(300_000)
+        probe.lock.withLock { probe.done = true }
+        #expect(probing.wait(timeout: .now() + 90) == .success)
+
+        #expect(answers.count == 1000 && answers.allSatisfy { $0["result"] != nil })
+        #expect(took < 3, "1,000 dry runs took \(took) s")
+        let (slowest, failures) = probe.lock.withLock { (probe.slowest, probe.failures) }
+        print("dry runs: \(took) s; replica b's slowest reserve meanwhile \(slowest) s, failures \(failures.count)")
+        #expect(slowest < 2, "replica b waited \(slowest) s")
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
 }
