@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 internal import CLibpq
 
 /// A connection used synchronously, only at start-up before the event loop runs (migrations and
@@ -5,10 +10,26 @@ internal import CLibpq
 final class BlockingSession {
     private let connection: OpaquePointer
 
-    /// Connects.
+    /// Connects, waiting at most `connectTimeoutSeconds` (libpq's `connect_timeout`) for the
+    /// server: one that accepts the connection and never answers (a stalled server, a proxy whose
+    /// backend is down) would otherwise hold quotad's start-up forever. A `connect_timeout` in the
+    /// URL wins.
     /// - Throws: ``PostgresError/connection(_:)`` with libpq's reason.
-    init(conninfo: String) throws(PostgresError) {
-        guard let connection = PQconnectdb(conninfo) else { throw .connection("out of memory") }
+    init(conninfo: String, connectTimeoutSeconds: Int = 10) throws(PostgresError) {
+        // Keywords are processed in order and the expanded URL comes last, so its own values win.
+        let keywordNames: [String] = ["connect_timeout", "dbname"]
+        let valueTexts: [String] = [String(max(2, connectTimeoutSeconds)), conninfo]
+        let keywords: [UnsafeMutablePointer<CChar>?] = keywordNames.map { strdup($0) }
+        let values: [UnsafeMutablePointer<CChar>?] = valueTexts.map { strdup($0) }
+        defer { (keywords + values).forEach { free($0) } }
+        let keywordPointers: [UnsafePointer<CChar>?] = keywords.map { $0.map { UnsafePointer($0) } } + [nil]
+        let valuePointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } } + [nil]
+        let opened = keywordPointers.withUnsafeBufferPointer { keywordList in
+            valuePointers.withUnsafeBufferPointer { valueList in
+                PQconnectdbParams(keywordList.baseAddress, valueList.baseAddress, 1)
+            }
+        }
+        guard let connection = opened else { throw .connection("out of memory") }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(connection)).trimmed
             PQfinish(connection)

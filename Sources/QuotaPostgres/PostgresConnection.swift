@@ -25,6 +25,8 @@ public final class PostgresConnection {
     private var watcher: EventWatcher?
     private var retryTimer: EventTimer?
     private var connectTimer: EventTimer?
+    /// Fires when an exchange has waited ``exchangeTimeoutSeconds`` for its results.
+    private var exchangeTimer: EventTimer?
     private var backoffSeconds = PostgresConnection.initialBackoffSeconds
     private var exchange: Exchange?
     private var stopped = false
@@ -38,6 +40,13 @@ public final class PostgresConnection {
     public var isBusy: Bool { exchange != nil }
     /// Seconds a connection attempt may take.
     public var connectTimeoutSeconds = 5.0
+    /// Seconds an exchange may wait for its results before the connection is taken for dead,
+    /// dropped (the exchange fails with ``PostgresError/connection(_:)``) and made again. A server
+    /// that stops answering without closing the socket (a stalled backend, a partition that drops
+    /// packets) would otherwise hold the exchange, and every call waiting behind it, forever.
+    /// Longer than the replica's `statement_timeout` plus `lock_timeout`, so that the server's own
+    /// limits end a slow statement first.
+    public var exchangeTimeoutSeconds = 40.0
 
     static let initialBackoffSeconds = 0.1
     static let maximumBackoffSeconds = 5.0
@@ -118,6 +127,13 @@ public final class PostgresConnection {
             return disconnect(error)
         }
         exchange = Exchange(count: statements.count, completion: completion)
+        if exchangeTimer == nil {
+            exchangeTimer = loop.makeTimer { [unowned self] in
+                guard self.exchange != nil else { return }
+                self.disconnect(.connection("no answer within \(self.exchangeTimeoutSeconds) s"))
+            }
+        }
+        exchangeTimer?.schedule(afterSeconds: exchangeTimeoutSeconds)
         flush()
     }
 
@@ -219,6 +235,7 @@ public final class PostgresConnection {
             if PQresultStatus(result) == PGRES_PIPELINE_SYNC {
                 PQclear(result)
                 exchange = nil
+                exchangeTimer?.cancel()
                 let failure = current.results.lazy.compactMap { outcome -> PostgresError? in
                     if case .failure(let error) = outcome { return error }
                     return nil
@@ -251,6 +268,7 @@ public final class PostgresConnection {
     private func disconnect(_ error: PostgresError) {
         let failed = exchange
         exchange = nil
+        exchangeTimer?.cancel()
         watcher = nil
         connectTimer = nil
         if let connection { PQfinish(connection) }

@@ -81,7 +81,8 @@ public final class PostgresLedgerStore {
         var connected: BlockingSession?
         while connected == nil {
             do {
-                connected = try BlockingSession(conninfo: url)
+                let remaining = deadline - Self.monotonicSeconds()
+                connected = try BlockingSession(conninfo: url, connectTimeoutSeconds: Int(min(10, max(2, remaining.rounded(.up)))))
             } catch {
                 guard Self.monotonicSeconds() + backoff < deadline else {
                     throw .cannotOpen("cannot connect to \(description) within \(waitSeconds) s: \(error)")

@@ -74,6 +74,14 @@ extension Ledger {
     ///   1007 ``QuotaError/revisionMismatch(_:expected:actual:)`` when `expectedRevision` is not the
     ///   active lease's revision (0: none active).
     public mutating func reserve(_ request: ReserveRequest, now: Timestamp) throws(QuotaError) -> ReserveOutcome {
+        try reserve(request, now: now, recordingLease: true)
+    }
+
+    /// ``reserve(_:now:)``; a dry run decides on a scratch copy with `recordingLease` false, so
+    /// that it copies only the pools it charges, not every lease and the expiry queue (which made
+    /// each dry run cost time in proportion to the whole ledger; a batch of them held the loop,
+    /// and on PostgreSQL the revision row, for many seconds). The lease is not part of any view.
+    private mutating func reserve(_ request: ReserveRequest, now: Timestamp, recordingLease: Bool) throws(QuotaError) -> ReserveOutcome {
         try request.resources.validate(field: "resources")
         guard Self.ttlRange.contains(request.ttlSeconds) else {
             throw .invalidArgument(field: "ttlSeconds", reason: "must be between \(Self.ttlRange.lowerBound) and \(Self.ttlRange.upperBound) seconds (got \(request.ttlSeconds))")
@@ -87,7 +95,7 @@ extension Ledger {
             var scratch = self
             var real = request
             real.dryRun = false
-            return try scratch.reserve(real, now: now)
+            return try scratch.reserve(real, now: now, recordingLease: false)
         }
         expireIfDue(request.lease, now: now)
         if let expected = request.expectedRevision {
@@ -124,7 +132,7 @@ extension Ledger {
             pool.revision = revision
             record(pool: pool, at: pool.name)
         }
-        record(lease: lease, id: lease.id)
+        if recordingLease { record(lease: lease, id: lease.id) }
         return ReserveOutcome(lease: lease, created: true, pool: view(of: request.pool)!)
     }
 

@@ -56,6 +56,9 @@ final class ReplicaCycle<Reply> {
     var onAvailability: ((StoreError?) -> Void)?
     /// True until the first connection has succeeded or failed: calls wait for it rather than fail.
     private var connecting = true
+    /// How long one cycle runs calls (each runs whole; the first always runs) while it holds the
+    /// revision row; the rest wait for the next cycle.
+    static var callBudget: Duration { .seconds(1) }
 
     /// - Parameters:
     ///   - service: whose ledger this replica keeps.
@@ -181,8 +184,19 @@ final class ReplicaCycle<Reply> {
             if service.hasDueWork { sweepWanted = true }
         }
         collecting = []
+        // The revision row stays locked while the calls run, and the server ends a transaction
+        // idle for `idle_in_transaction_session_timeout` (5 s): so a cycle runs calls for about
+        // `callBudget` at most, and leaves the rest, in order, to the next one. A burst of heavy
+        // requests then commits in slices instead of failing whole, and the others wait less.
+        // Without the lock, a request that changes something after all is undone and run again
+        // in a cycle with the lock.
         var deferred: [Call] = []
-        for call in calls {
+        let budgetEnd = ContinuousClock.now + Self.callBudget
+        for (index, call) in calls.enumerated() {
+            if index > 0 && ContinuousClock.now >= budgetEnd {
+                deferred.append(contentsOf: calls[index...])
+                break
+            }
             let answered = collecting?.count ?? 0
             call.run()
             if !locking, service.pendingChanges != nil {
