@@ -87,7 +87,11 @@ extension PostgresLedgerStore {
     static func meta(_ result: PostgresResult) throws(StoreError) -> Meta {
         guard result.rows.count == 1 else { throw .unavailable("quotad_meta has \(result.rows.count) rows, not 1") }
         let row = Row(values: result.rows[0], table: "quotad_meta")
-        return Meta(revision: try row.integer(0, "revision"), commitSequence: try row.integer(1, "commit_seq"), tombstoneHorizon: try row.integer(2, "tombstone_horizon"))
+        return Meta(
+            revision: try row.integer(0, "revision"),
+            position: CommitPosition(sequence: try row.integer(1, "commit_seq"), token: try row.text(3, "commit_token")),
+            tombstoneHorizon: try row.integer(2, "tombstone_horizon")
+        )
     }
 
     /// The clock statement's microseconds as a timestamp.

@@ -58,8 +58,8 @@ public final class PostgresLedgerStore {
     public struct Snapshot: Sendable {
         /// The ledger's rows and revision.
         public var stored: StoredLedger
-        /// The sequence number of the last commit included.
-        public var commitSequence: Int64
+        /// The last commit included.
+        public var position: CommitPosition
         /// The database's clock when it was read.
         public var databaseNow: Timestamp
     }
@@ -107,7 +107,7 @@ public final class PostgresLedgerStore {
         let header = try Self.meta(meta)
         return Snapshot(
             stored: StoredLedger(pools: try Self.pools(pools), leases: try Self.leases(leases), revision: header.revision),
-            commitSequence: header.commitSequence,
+            position: header.position,
             databaseNow: try Self.timestamp(clock)
         )
     }
@@ -170,10 +170,34 @@ public final class PostgresLedgerStore {
         PostgresStatement("SET application_name = 'quotad'"),
     ]
 
+    /// A commit in the database's history: its sequence number and the random token it wrote.
+    /// Two commits with one number but different tokens are from different histories: the
+    /// database went back (restored from a backup, failed over to a standby that missed commits)
+    /// and went on. Token "" stands for sequence 0 and for commits of schema version 1.
+    public struct CommitPosition: Sendable, Equatable {
+        public var sequence: Int64
+        public var token: String
+
+        public init(sequence: Int64, token: String) {
+            self.sequence = sequence
+            self.token = token
+        }
+
+        /// A fresh token: 128 random bits in hex.
+        public static func newToken() -> String {
+            var generator = SystemRandomNumberGenerator()
+            return [generator.next(), generator.next()].map { (word: UInt64) in
+                let hex = String(word, radix: 16)
+                return String(repeating: "0", count: 16 - hex.count) + hex
+            }.joined()
+        }
+    }
+
     /// The ledger's header row.
     public struct Meta: Sendable {
         public var revision: Int64
-        public var commitSequence: Int64
+        /// The last commit.
+        public var position: CommitPosition
         /// Tombstones of commits up to this one are trimmed.
         public var tombstoneHorizon: Int64
     }
@@ -186,30 +210,35 @@ public final class PostgresLedgerStore {
         /// Changed rows; nil for a deleted pool or a forgotten lease.
         public var changes: ChangeSet
         /// True when the replica is too far behind (trimmed tombstones) or the database went back
-        /// (restored from a backup): reload everything with ``reloadStatements()``.
+        /// (restored from a backup, or failed over to a standby that missed commits), even if it
+        /// went on past the replica's position since: reload everything with ``reloadStatements()``.
         public var needsReload: Bool
     }
 
-    /// Opens a transaction, locks the revision row, reads the clock and everything committed after
-    /// `sequence`. Decode the results with ``catchUp(_:since:)``.
+    /// Opens a transaction, locks the revision row, reads the clock, everything committed after
+    /// `position`, and the token the database holds for `position`'s commit. Decode the results
+    /// with ``catchUp(_:since:)``.
     /// - Parameter locking: false opens a read-only repeatable-read transaction instead and takes
     ///   no lock: a consistent snapshot for calls that only read (it also works on a read-only
-    ///   standby); such a transaction must not be given ``commitStatements(_:sequence:)``.
-    public func catchUpStatements(since sequence: Int64, locking: Bool = true) -> [PostgresStatement] {
-        [
+    ///   standby); such a transaction must not be given ``commitStatements(_:at:)``.
+    public func catchUpStatements(since position: CommitPosition, locking: Bool = true) -> [PostgresStatement] {
+        let sequence = position.sequence
+        return [
             PostgresStatement(locking ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
             Self.metaStatement(locking: locking),
             Self.clockStatement,
             Self.poolsStatement(since: sequence),
             Self.leasesStatement(since: sequence),
             PostgresStatement("SELECT kind, key FROM quotad_tombstones WHERE commit_seq > $1", [String(sequence)]),
+            PostgresStatement("SELECT token FROM quotad_commits WHERE commit_seq = $1", [String(sequence)]),
         ]
     }
 
     /// Reads the results of ``catchUpStatements(since:)``.
     /// - Throws: ``StoreError/unavailable(_:)`` when a row is not quotad's.
-    public func catchUp(_ results: [PostgresResult], since sequence: Int64) throws(StoreError) -> CatchUp {
-        guard results.count == 6 else { throw .unavailable("catch-up returned \(results.count) results") }
+    public func catchUp(_ results: [PostgresResult], since position: CommitPosition) throws(StoreError) -> CatchUp {
+        let sequence = position.sequence
+        guard results.count == 7 else { throw .unavailable("catch-up returned \(results.count) results") }
         let meta = try Self.meta(results[1])
         var changes = ChangeSet(pools: [:], leases: [:], revision: meta.revision)
         for pool in try Self.pools(results[3]) { changes.pools[pool.name] = .some(pool) }
@@ -222,9 +251,12 @@ public final class PostgresLedgerStore {
             default: throw .unavailable("a tombstone has unknown kind \(kind)")
             }
         }
+        // The commit this replica saw last must still be in the database's history.
+        let recorded = results[6].rows.first?.first ?? nil
+        let sameHistory = position.token.isEmpty || recorded == position.token
         return CatchUp(
             meta: meta, databaseNow: try Self.timestamp(results[2]), changes: changes,
-            needsReload: meta.commitSequence < sequence || meta.tombstoneHorizon > sequence
+            needsReload: meta.position.sequence < sequence || meta.tombstoneHorizon > sequence || !sameHistory
         )
     }
 
@@ -240,12 +272,13 @@ public final class PostgresLedgerStore {
         return StoredLedger(pools: try Self.pools(results[0]), leases: try Self.leases(results[1]), revision: revision)
     }
 
-    /// Writes a change set as commit number `sequence`, moves the revision, trims old tombstones and
-    /// commits, all in the transaction ``catchUpStatements(since:)`` opened.
+    /// Writes a change set as commit `position`, moves the revision, trims old tombstones and
+    /// commit tokens, and commits, all in the transaction ``catchUpStatements(since:locking:)`` opened.
     /// - Parameters:
     ///   - changes: the rows the replica's decisions changed.
-    ///   - sequence: the last commit sequence plus one.
-    public func commitStatements(_ changes: ChangeSet, sequence: Int64) -> [PostgresStatement] {
+    ///   - position: the last commit's sequence plus one, and a fresh token (``CommitPosition/newToken()``).
+    public func commitStatements(_ changes: ChangeSet, at position: CommitPosition) -> [PostgresStatement] {
+        let sequence = position.sequence
         let seq = String(sequence)
         var statements: [PostgresStatement] = []
         let upsertedPools = changes.pools.compactMap { $0.value }
@@ -291,9 +324,14 @@ public final class PostgresLedgerStore {
         }
         let horizon = String(max(0, sequence - Self.tombstoneWindow))
         statements.append(PostgresStatement("DELETE FROM quotad_tombstones WHERE commit_seq <= $1", [horizon]))
+        statements.append(PostgresStatement("DELETE FROM quotad_commits WHERE commit_seq <= $1", [horizon]))
         statements.append(PostgresStatement(
-            "UPDATE quotad_meta SET revision = $1, commit_seq = $2, tombstone_horizon = GREATEST(tombstone_horizon, $3) WHERE id = 1",
-            [String(changes.revision), seq, horizon]
+            "INSERT INTO quotad_commits (commit_seq, token) VALUES ($1, $2) ON CONFLICT (commit_seq) DO UPDATE SET token = EXCLUDED.token",
+            [seq, position.token]
+        ))
+        statements.append(PostgresStatement(
+            "UPDATE quotad_meta SET revision = $1, commit_seq = $2, tombstone_horizon = GREATEST(tombstone_horizon, $3), commit_token = $4 WHERE id = 1",
+            [String(changes.revision), seq, horizon, position.token]
         ))
         statements.append(PostgresStatement("COMMIT"))
         return statements
@@ -302,7 +340,7 @@ public final class PostgresLedgerStore {
     // MARK: Statements
 
     static func metaStatement(locking: Bool) -> PostgresStatement {
-        PostgresStatement("SELECT revision, commit_seq, tombstone_horizon FROM quotad_meta WHERE id = 1\(locking ? " FOR UPDATE" : "")")
+        PostgresStatement("SELECT revision, commit_seq, tombstone_horizon, commit_token FROM quotad_meta WHERE id = 1\(locking ? " FOR UPDATE" : "")")
     }
 
     /// The database's clock in microseconds since the epoch; `clock_timestamp()`, not `now()`, so

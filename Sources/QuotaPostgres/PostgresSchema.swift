@@ -65,6 +65,17 @@ enum PostgresSchema {
                 CREATE INDEX quotad_tombstones_commit_seq ON quotad_tombstones (commit_seq);
                 """
         ),
+        Migration(
+            version: 2,
+            description: "commit tokens: a replica notices a database that went back and went on",
+            sql: """
+                ALTER TABLE quotad_meta ADD COLUMN commit_token text NOT NULL DEFAULT '';
+                CREATE TABLE quotad_commits (
+                    commit_seq bigint PRIMARY KEY,
+                    token text NOT NULL
+                );
+                """
+        ),
     ]
 
     /// The newest version this build knows.

@@ -116,7 +116,7 @@ import Testing
         }
         #expect(group.wait(timeout: .now() + 60) == .success)
         #expect(outcomes.withLock { errors }.isEmpty, "\(errors)")
-        #expect(try cluster.query("SELECT count(*), max(version) FROM quotad_schema_migrations", database: "schema") == "1|1")
+        #expect(try cluster.query("SELECT count(*), max(version) FROM quotad_schema_migrations", database: "schema") == "2|2")
         #expect(try cluster.query("SELECT revision, commit_seq FROM quotad_meta", database: "schema") == "0|0")
 
         _ = try cluster.query("INSERT INTO quotad_schema_migrations (version, description) VALUES (99, 'from the future')", database: "schema")

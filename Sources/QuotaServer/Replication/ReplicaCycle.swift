@@ -46,8 +46,8 @@ final class ReplicaCycle<Reply> {
     private var running = false
     /// The replies of the cycle's calls; non-nil only while they run.
     private var collecting: [(reply: Reply, body: [UInt8]?)]?
-    /// The sequence number of the last commit this replica has applied.
-    private(set) var commitSequence: Int64
+    /// The last commit this replica has applied.
+    private(set) var position: PostgresLedgerStore.CommitPosition
     /// Why the database cannot be used now; nil when the last cycle succeeded.
     private(set) var failure: StoreError? {
         didSet { if (oldValue == nil) != (failure == nil) { onAvailability?(failure) } }
@@ -65,18 +65,18 @@ final class ReplicaCycle<Reply> {
     ///   - store: the statements and rows.
     ///   - connection: the connection the cycles run on; its callbacks are taken over.
     ///   - clock: the service's clock, synchronized with the database's in every cycle.
-    ///   - commitSequence: the last commit the service's ledger includes.
+    ///   - position: the last commit the service's ledger includes.
     ///   - send: sends one reply, with the store's error when the commit it waited for failed.
     ///   - scheduleCycle: arranges for ``run()`` at the end of the current loop pass.
     init(
         service: QuotaService, store: PostgresLedgerStore, connection: PostgresConnection, clock: DatabaseClock,
-        commitSequence: Int64, send: @escaping (Reply, [UInt8]?, StoreError?) -> Void, scheduleCycle: @escaping () -> Void
+        position: PostgresLedgerStore.CommitPosition, send: @escaping (Reply, [UInt8]?, StoreError?) -> Void, scheduleCycle: @escaping () -> Void
     ) {
         self.service = service
         self.store = store
         self.connection = connection
         self.clock = clock
-        self.commitSequence = commitSequence
+        self.position = position
         self.send = send
         self.scheduleCycle = scheduleCycle
         connection.onReady = { [unowned self] in
@@ -133,7 +133,7 @@ final class ReplicaCycle<Reply> {
             return refuse(calls, failure ?? .unavailable("no connection to PostgreSQL"))
         }
         running = true
-        let since = commitSequence
+        let since = position
         // Only reads: a snapshot without the lock, so they go on while writers hold it.
         let locking = sweep || calls.contains { $0.mayWrite }
         connection.execute(store.catchUpStatements(since: since, locking: locking)) { [unowned self] result in
@@ -176,7 +176,7 @@ final class ReplicaCycle<Reply> {
     /// Without the lock, a request that changes something anyway is undone and queued again for a
     /// cycle that takes the lock.
     private func decide(_ calls: [Call], sweep: Bool, locking: Bool, caughtUp: PostgresLedgerStore.CatchUp) {
-        commitSequence = caughtUp.meta.commitSequence
+        position = caughtUp.meta.position
         clock.synchronize(databaseNow: caughtUp.databaseNow)
         if sweep {
             _ = service.expireDue()
@@ -223,12 +223,13 @@ final class ReplicaCycle<Reply> {
         }
         let priorRevision = caughtUp.meta.revision
         let started = ContinuousClock.now
-        connection.execute(store.commitStatements(changes, sequence: commitSequence + 1)) { [unowned self] result in
+        let next = PostgresLedgerStore.CommitPosition(sequence: position.sequence + 1, token: PostgresLedgerStore.CommitPosition.newToken())
+        connection.execute(store.commitStatements(changes, at: next)) { [unowned self] result in
             var failure: StoreError?
             switch result {
             case .success:
                 self.service.acknowledgeCommit()
-                self.commitSequence += 1
+                self.position = next
                 self.failure = nil
                 for reply in replies { self.send(reply.reply, reply.body, nil) }
             case .failure(let error):

@@ -150,7 +150,7 @@ public final class QuotaServer {
             let connection = PostgresConnection(conninfo: postgres.store.url, loop: loop, sessionStatements: PostgresLedgerStore.sessionStatements)
             replica = ReplicaCycle(
                 service: service, store: postgres.store, connection: connection, clock: postgres.clock,
-                commitSequence: postgres.snapshot.commitSequence, send: send,
+                position: postgres.snapshot.position, send: send,
                 scheduleCycle: { [unowned self] in self.commitTrigger?.activate() }
             )
             replica?.onCommit = { [unowned self] report in self.committed(report) }
