@@ -123,4 +123,10 @@ struct ConsistencyCheckTests {
                 + "limits.cpu=100m,limits.memory=128Mi at http://b/rpc; nothing at http://c/rpc",
         ])
     }
+
+    @Test func aLeaseWhoseReleaseIsUncertainMayBeMissing() {
+        var held = Self.held
+        held.append(HeldLease(id: "00000000-0000-4000-8000-00000000000c", pool: "load/p0", revision: 5, releaseUncertain: true))
+        #expect(ConsistencyCheck.violations(snapshots: [Self.consistent()], held: held) == [])
+    }
 }
