@@ -309,6 +309,8 @@ def main():
                                            "without it they are left out")
     parser.add_argument("--postgres-version", default="PostgreSQL", help="how the results name that server")
     args = parser.parse_args()
+    # SIGTERM (bench/run passes its signals on) unwinds like Ctrl-C: every server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.quota_load = os.path.join(args.bin, "quota-load")
     # Other work on the machine takes cores from the servers and the client alike; it is recorded.
     load_at_start = open("/proc/loadavg").read().split()[:3]
