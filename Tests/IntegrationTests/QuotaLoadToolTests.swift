@@ -60,8 +60,9 @@ struct QuotaLoadToolTests {
     /// server that granted them) — and, since these are not replicas of one ledger, the check
     /// that replicas agree fails, which is what it is for.
     @Test func twoIndependentServersShareTheLoadAndFailTheReplicaCheck() throws {
-        let first = try QuotadProcess()
-        let second = try QuotadProcess()
+        // SQLite by name: with QUOTAD_TEST_STORE=postgres the two would otherwise share a ledger.
+        let first = try QuotadProcess(arguments: ["--store", "sqlite"])
+        let second = try QuotadProcess(arguments: ["--store", "sqlite"])
         // quota-load sets the pools up through the first server only; the second gets them here,
         // and one lease quota-load knows nothing of, so that the two cannot happen to agree.
         for pool in ["load", "load/p0"] {
@@ -102,6 +103,40 @@ struct QuotaLoadToolTests {
         #expect((onFirst["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
         let onSecond = try second.client.result("inspect", ["pool": "load", "includeLeases": true])
         #expect((onSecond["leases"] as? [[String: Any]])?.map { $0["id"] as? String } == [foreign])
+    }
+
+    /// Two replicas on one PostgreSQL database (issue 9): quota-load drives both together, reports
+    /// the combined throughput and each replica's share, and its check passes on both, which
+    /// list every lease granted through either and report the same reserved amounts.
+    @Test func twoReplicasOnOnePostgreSQLPassTheReplicaCheck() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("load")
+        let first = try QuotadProcess(arguments: ["--store", url])
+        let second = try QuotadProcess(arguments: ["--store", url])
+        let urls = ["http://127.0.0.1:\(first.port)", "http://127.0.0.1:\(second.port)"]
+
+        let run = try ExternalCommand.run([Self.quotaLoad.path, "--server", urls[0], "--server", urls[1],
+            "--duration", "1s", "--connections", "4", "--pools", "2", "--seed", "17", "-o", "json",
+        ])
+        #expect(run.status == 0, "\(run.text)\n\(run.standardError)")
+        let report = run.json
+        let servers = report["servers"] as? [[String: Any]] ?? []
+        #expect(servers.map { $0["connections"] as? Int } == [2, 2])
+        let calls = servers.map { $0["calls"] as? Int ?? 0 }
+        #expect(calls.allSatisfy { $0 > 0 })
+        #expect(calls.reduce(0, +) == report["calls"] as? Int)
+        #expect(report["succeeded"] as? Int == report["calls"] as? Int)
+        #expect((report["errors"] as? [String: Any])?.isEmpty == true)
+        let check = report["check"] as? [String: Any] ?? [:]
+        #expect(check["passed"] as? Bool == true, "\(check)")
+        #expect(check["pools"] as? Int == 3)
+        #expect(check["releasedAfterCheck"] as? Int == check["leasesHeld"] as? Int)
+        // Both replicas see the clean-up, whichever released.
+        for server in [first, second] {
+            let parent = try server.client.result("inspect", ["pool": "load"])
+            #expect((parent["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
+        }
     }
 
     @Test func aServerThatIsDownFailsTheCheckByName() throws {
