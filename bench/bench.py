@@ -1,7 +1,8 @@
-"""Runs the benchmark scenarios of issue 8 against release builds and writes bench/results/.
+"""Runs the benchmark scenarios of issues 8 and 9 against release builds and writes bench/results/.
 
-Called by bench/run, which builds everything first. Every server listens on a free loopback port
-and is stopped at the end; every wait is bounded.
+Called by bench/run, which builds everything first and starts a throw-away PostgreSQL for the
+replica scenarios. Every server listens on a free loopback port and is stopped at the end; every
+wait is bounded.
 """
 
 import argparse
@@ -59,8 +60,11 @@ class Server:
 
 
 def quota_load(binary, port, seconds, *flags):
-    """One quota-load run; its -o json report, with the exit status added."""
-    argv = [binary, "--server", f"http://127.0.0.1:{port}", "--duration", f"{seconds}s", "-o", "json", *flags]
+    """One quota-load run against one server or, with a list of ports, against several replicas
+    together; its -o json report, with the exit status added."""
+    ports = port if isinstance(port, list) else [port]
+    servers = [flag for p in ports for flag in ("--server", f"http://127.0.0.1:{p}")]
+    argv = [binary, *servers, "--duration", f"{seconds}s", "-o", "json", *flags]
     run = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
     if not run.stdout.strip():
         raise SystemExit(f"bench: quota-load {flags} failed: {run.stderr}")
@@ -77,6 +81,7 @@ def figures(report):
         "p50Ms": latency["p50"], "p99Ms": latency["p99"], "p999Ms": latency["p99.9"], "maxMs": latency["max"],
         "errors": report["errors"],
         "checkPassed": report["passed"] and report["exitStatus"] == 0,
+        "checkViolations": (report.get("check") or {}).get("violations", [])[:5],
     }
 
 
@@ -102,6 +107,31 @@ def measure_null(args, null, connections):
     return figures(report)
 
 
+def run_scenario(args, null, store, name, connections, flags, servers):
+    """One scenario row: the null server at the same connections, then quota-load against the
+    servers (one, or several replicas together)."""
+    reference = measure_null(args, null, connections)
+    report = quota_load(args.quota_load, [server.port for server in servers], args.duration,
+                        "--connections", str(connections), *flags)
+    row = {"store": store, "scenario": name, "connections": connections, "replicas": len(servers), **figures(report)}
+    row["nullRequestsPerSecond"] = reference["requestsPerSecond"]
+    row["nullP99Ms"] = reference["p99Ms"]
+    # An open-loop run's throughput is its rate: a ratio would say nothing.
+    row["ratioToNull"] = None if "--rate" in flags else round(row["opsPerSecond"] / reference["requestsPerSecond"], 3)
+    # Several replicas: the largest peak RSS of them (each is its own process).
+    row["peakRssMiB"] = max(server.status("VmHWM") for server in servers)
+    if len(servers) > 1:
+        row["perServer"] = [{"opsPerSecond": round(part["callsPerSecond"], 1), "p99Ms": part["all"]["latencyMs"]["p99"],
+                             "errors": part["errors"]} for part in report["servers"]]
+    row["loadAverage"] = open("/proc/loadavg").read().split()[0]
+    print(f"{store:8s} {name:42s} {row['opsPerSecond']:9.0f} ops/s  x{ratio(row)} of null "
+          f"({reference['requestsPerSecond']:.0f}/s)  p50 {row['p50Ms']:.3f}  p99 {row['p99Ms']:.3f}  "
+          f"p99.9 {row['p999Ms']:.3f} ms  RSS {row['peakRssMiB']} MiB  errors {row['errors'] or 'none'}  "
+          f"check {'ok' if row['checkPassed'] else 'FAILED ' + '; '.join(row['checkViolations'])}",
+          flush=True)
+    return row
+
+
 def run_store(args, store, null):
     data = tempfile.mkdtemp(dir=args.work)
     server = Server([os.path.join(args.bin, "quotad"), "--listen", "127.0.0.1:0", "--store", store, "--data-dir", data],
@@ -115,22 +145,31 @@ def run_store(args, store, null):
     try:
         quota_load(args.quota_load, server.port, 2, "--connections", "32", "--pools", "4")  # warm-up
         for name, connections, flags in scenarios:
-            reference = measure_null(args, null, connections)
-            report = quota_load(args.quota_load, server.port, args.duration, "--connections", str(connections), *flags)
-            row = {"store": store, "scenario": name, "connections": connections, **figures(report)}
-            row["nullRequestsPerSecond"] = reference["requestsPerSecond"]
-            row["nullP99Ms"] = reference["p99Ms"]
-            # An open-loop run's throughput is its rate: a ratio would say nothing.
-            row["ratioToNull"] = None if "--rate" in flags else round(row["opsPerSecond"] / reference["requestsPerSecond"], 3)
-            row["peakRssMiB"] = server.status("VmHWM")
-            row["loadAverage"] = open("/proc/loadavg").read().split()[0]
-            rows.append(row)
-            print(f"{store:6s} {name:42s} {row['opsPerSecond']:9.0f} ops/s  x{ratio(row)} of null "
-                  f"({reference['requestsPerSecond']:.0f}/s)  p50 {row['p50Ms']:.3f}  p99 {row['p99Ms']:.3f}  "
-                  f"p99.9 {row['p999Ms']:.3f} ms  RSS {row['peakRssMiB']} MiB  check {'ok' if row['checkPassed'] else 'FAILED'}",
-                  flush=True)
+            rows.append(run_scenario(args, null, store, name, connections, flags, [server]))
     finally:
         server.stop()
+    return rows
+
+
+def run_postgres(args, null):
+    """quotad on PostgreSQL (issue 9): reserve+release at 32 connections against one replica, then
+    against two replicas on the same database together (quota-load with two --server flags, 16
+    connections each; its check also requires both to report the same reserved amounts)."""
+    argv = [os.path.join(args.bin, "quotad"), "--listen", "127.0.0.1:0", "--store", args.postgres]
+    flags = ["--pools", "1", "--mix", "reserve=1,release=1"]
+    first = Server(argv, "quotad --store postgres (replica 1)")
+    second = None
+    rows = []
+    try:
+        quota_load(args.quota_load, first.port, 2, "--connections", "32", "--pools", "4")  # warm-up
+        rows.append(run_scenario(args, null, "postgres", "reserve+release, 32 conns", 32, flags, [first]))
+        second = Server(argv, "quotad --store postgres (replica 2)")
+        quota_load(args.quota_load, second.port, 2, "--connections", "32", "--pools", "4")  # its warm-up
+        rows.append(run_scenario(args, null, "postgres", "reserve+release, 32 conns, 2 replicas", 32, flags, [first, second]))
+    finally:
+        for server in (second, first):
+            if server is not None:
+                server.stop()
     return rows
 
 
@@ -191,6 +230,8 @@ def write_results(results, out):
         f"Run {results['date']} on {results['machine']}; {results['durationSeconds']} s per scenario, closed loop unless noted; "
         f"load average {' '.join(results['loadAverageAtStart'])} at the start, {' '.join(results['loadAverageAtEnd'])} at the end.",
         "Each scenario's null-server reference is measured right before it, at the same connections, batch 1.",
+        f"postgres: {results.get('postgres') or 'not run'}; 2 replicas: two quotad processes on one database, "
+        "quota-load spreading its connections over both (peak RSS: the larger of the two).",
         "",
         "| store | scenario | ops/s | null req/s | × null | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | check |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -199,6 +240,14 @@ def write_results(results, out):
         lines.append(f"| {row['store']} | {row['scenario']} | {row['opsPerSecond']:.0f} | {row['nullRequestsPerSecond']:.0f} | "
                      f"{ratio(row)} | {row['p50Ms']:.3f} | {row['p99Ms']:.3f} | {row['p999Ms']:.3f} | "
                      f"{row['peakRssMiB']} | {'ok' if row['checkPassed'] else 'FAILED'} |")
+    for row in results["scenarios"]:
+        if row.get("perServer"):
+            parts = "; ".join(f"replica {n + 1}: {part['opsPerSecond']:.0f} ops/s, p99 {part['p99Ms']:.3f} ms"
+                              for n, part in enumerate(row["perServer"]))
+            lines += ["", f"{row['store']}, {row['scenario']}: {parts}."]
+    errors = [f"{row['store']}, {row['scenario']}: {row['errors']}" for row in results["scenarios"] if row["errors"]]
+    if errors:
+        lines += ["", "Errors by code: " + "; ".join(errors) + "."]
     fill = results["leasesAndRestart"]
     lines += [
         "",
@@ -219,7 +268,8 @@ def chart(results, path):
 
     rows = results["scenarios"]
     labels = [f"{row['scenario']}\n[{row['store']}]" for row in rows]
-    colors = ["#2f6db3" if row["store"] == "sqlite" else "#e08a1e" for row in rows]
+    palette = {"sqlite": "#2f6db3", "memory": "#e08a1e", "postgres": "#3a9a4a"}
+    colors = [palette.get(row["store"], "#888888") for row in rows]
     figure, (throughput, p99) = plt.subplots(1, 2, figsize=(15, 0.45 * len(rows) + 2.5), sharey=True)
     positions = range(len(rows))
     throughput.barh(positions, [row["opsPerSecond"] for row in rows], color=colors)
@@ -237,7 +287,7 @@ def chart(results, path):
         p99.text(row["p99Ms"], position, f" {row['p99Ms']:.2f}", va="center", fontsize=8)
     p99.axvline(2.0, color="red", linestyle="--", label="target 2 ms")
     p99.set_xscale("log")
-    p99.set_xlabel("p99 latency, ms (log scale); blue: SQLite, orange: memory")
+    p99.set_xlabel("p99 latency, ms (log scale); blue: SQLite, orange: memory, green: PostgreSQL")
     p99.set_title("p99 latency")
     p99.legend(fontsize=8, loc="lower right")
     figure.suptitle(f"quotad benchmark, {results['date']}", fontsize=10)
@@ -255,7 +305,12 @@ def main():
                         help="requests/s of the open-loop scenario")
     parser.add_argument("--leases", type=int, default=int(os.environ.get("BENCH_LEASES", "100000")))
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--postgres", help="a PostgreSQL URL for the replica scenarios (bench/run starts one); "
+                                           "without it they are left out")
+    parser.add_argument("--postgres-version", default="PostgreSQL", help="how the results name that server")
     args = parser.parse_args()
+    # SIGTERM (bench/run passes its signals on) unwinds like Ctrl-C: every server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.quota_load = os.path.join(args.bin, "quota-load")
     # Other work on the machine takes cores from the servers and the client alike; it is recorded.
     load_at_start = open("/proc/loadavg").read().split()[:3]
@@ -264,6 +319,8 @@ def main():
     try:
         quota_load(args.quota_load, null.port, 2, "--no-check", "--connections", "32", "--mix", "inspect=1")  # warm-up
         rows = run_store(args, "sqlite", null) + run_store(args, "memory", null)
+        if args.postgres:
+            rows += run_postgres(args, null)
     finally:
         null.stop()
     results = {
@@ -272,6 +329,7 @@ def main():
         "loadAverageAtEnd": open("/proc/loadavg").read().split()[:3],
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         "durationSeconds": args.duration,
+        "postgres": args.postgres_version if args.postgres else None,
         "scenarios": rows,
         "leasesAndRestart": leases_and_restart(args),
     }

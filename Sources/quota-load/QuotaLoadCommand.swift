@@ -15,13 +15,21 @@ struct QuotaLoadCommand: ParsableCommand {
             sometimes retries a reserve (idempotent), renews, releases, inspects. The pools are \
             <prefix> and <prefix>/p0 … set with setPool before the run. At the end every lease \
             still held must be active, no pool over capacity, and each pool's reserved the exact \
-            sum of its active leases; then the held leases are released. Exit status: 0 when \
-            everything held, 1 when a check failed, 2 when the run could not be made.
+            sum of its active leases; then the held leases are released. With --server given \
+            several times (replicas of one ledger, e.g. quotad on one PostgreSQL database), the \
+            connections are spread round-robin over the servers and each keeps its server; the \
+            pools are set up through the first; the report shows the combined figures and each \
+            server's; at the end every server is checked so, must list every lease held through \
+            any of them, and all must report the same reserved amounts per pool. Exit status: 0 \
+            when everything held, 1 when a check failed (a server that cannot be inspected \
+            fails it), 2 when the run could not be made.
             """
     )
 
-    @Option(help: "quotad's URL: http://HOST:PORT[/PATH] (path /rpc by default).")
-    var server = "http://127.0.0.1:8080"
+    @Option(help: ArgumentHelp(
+        "quotad's URL: http://HOST:PORT[/PATH] (path /rpc by default). Repeat it for replicas of one ledger: the connections go round-robin to them (default: http://127.0.0.1:8080).",
+        valueName: "url"))
+    var server: [String] = []
 
     @Option(help: "Keep-alive connections, one virtual migration controller each (1 to 10000).")
     var connections = 4
@@ -68,7 +76,7 @@ struct QuotaLoadCommand: ParsableCommand {
         }
         let result: LoadResult
         do {
-            var configuration = try LoadConfiguration(server: server)
+            var configuration = try LoadConfiguration(servers: server.isEmpty ? ["http://127.0.0.1:8080"] : server)
             configuration.connections = connections
             configuration.durationSeconds = try LoadConfiguration.parseDuration(duration)
             configuration.rate = rate

@@ -55,6 +55,107 @@ struct QuotaLoadToolTests {
         #expect((report["check"] as? [String: Any])?["passed"] as? Bool == true)
     }
 
+    /// Two quotad processes with their own SQLite stores: the mechanics of several servers
+    /// (round-robin connections, each server's share in the report, leases released through the
+    /// server that granted them) — and, since these are not replicas of one ledger, the check
+    /// that replicas agree fails, which is what it is for.
+    @Test func twoIndependentServersShareTheLoadAndFailTheReplicaCheck() throws {
+        // SQLite by name: with QUOTAD_TEST_STORE=postgres the two would otherwise share a ledger.
+        let first = try QuotadProcess(arguments: ["--store", "sqlite"])
+        let second = try QuotadProcess(arguments: ["--store", "sqlite"])
+        // quota-load sets the pools up through the first server only; the second gets them here,
+        // and one lease quota-load knows nothing of, so that the two cannot happen to agree.
+        for pool in ["load", "load/p0"] {
+            _ = try second.client.result("setPool", ["pool": pool, "capacity": ["limits.cpu": "1000", "limits.memory": "1000Gi"]])
+        }
+        let foreign = "00000000-0000-4000-8000-00000000f00d"
+        _ = try second.client.result("reserve", ["pool": "load/p0", "lease": foreign, "resources": ["limits.cpu": "1"]])
+        let urls = ["http://127.0.0.1:\(first.port)", "http://127.0.0.1:\(second.port)"]
+
+        let run = try ExternalCommand.run([Self.quotaLoad.path, "--server", urls[0], "--server", urls[1],
+            "--duration", "1s", "--connections", "3", "--seed", "13", "-o", "json",
+        ])
+        #expect(run.status == 1, "\(run.text)\n\(run.standardError)")
+        let report = run.json
+        #expect(report["server"] as? String == urls[0] + "/rpc")
+        let servers = report["servers"] as? [[String: Any]] ?? []
+        #expect(servers.map { $0["server"] as? String } == [urls[0] + "/rpc", urls[1] + "/rpc"])
+        // Connections 0 and 2 go to the first server, 1 to the second.
+        #expect(servers.map { $0["connections"] as? Int } == [2, 1])
+        let calls = servers.map { $0["calls"] as? Int ?? 0 }
+        #expect(calls.allSatisfy { $0 > 0 })
+        #expect(calls.reduce(0, +) == report["calls"] as? Int)
+        #expect(servers.allSatisfy { ($0["errors"] as? [String: Any])?.isEmpty == true })
+        #expect(servers.allSatisfy { $0["callsPerSecond"] is Double || $0["callsPerSecond"] is Int })
+        #expect(report["violationCount"] as? Int == 0)
+
+        let check = report["check"] as? [String: Any] ?? [:]
+        #expect(check["passed"] as? Bool == false)
+        let violations = check["violations"] as? [String] ?? []
+        #expect(violations.contains { $0.hasPrefix("replicas disagree: load/p0 reserved limits.cpu=") && $0.contains(" at \(urls[0])/rpc; ")
+            && $0.hasSuffix(" at \(urls[1])/rpc") }, "\(violations)")
+        // Each server misses the leases granted by the other, and says so under its own name.
+        #expect(violations.contains { $0.hasPrefix("\(urls[0])/rpc: missing: ") }, "\(violations)")
+        #expect(violations.contains { $0.hasPrefix("\(urls[1])/rpc: missing: ") }, "\(violations)")
+        // Every held lease was released through the server that granted it.
+        #expect(check["releasedAfterCheck"] as? Int == check["leasesHeld"] as? Int)
+        let onFirst = try first.client.result("inspect", ["pool": "load", "includeLeases": true])
+        #expect((onFirst["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
+        let onSecond = try second.client.result("inspect", ["pool": "load", "includeLeases": true])
+        #expect((onSecond["leases"] as? [[String: Any]])?.map { $0["id"] as? String } == [foreign])
+    }
+
+    /// Two replicas on one PostgreSQL database (issue 9): quota-load drives both together, reports
+    /// the combined throughput and each replica's share, and its check passes on both, which
+    /// list every lease granted through either and report the same reserved amounts.
+    @Test func twoReplicasOnOnePostgreSQLPassTheReplicaCheck() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("load")
+        let first = try QuotadProcess(arguments: ["--store", url])
+        let second = try QuotadProcess(arguments: ["--store", url])
+        let urls = ["http://127.0.0.1:\(first.port)", "http://127.0.0.1:\(second.port)"]
+
+        let run = try ExternalCommand.run([Self.quotaLoad.path, "--server", urls[0], "--server", urls[1],
+            "--duration", "1s", "--connections", "4", "--pools", "2", "--seed", "17", "-o", "json",
+        ])
+        #expect(run.status == 0, "\(run.text)\n\(run.standardError)")
+        let report = run.json
+        let servers = report["servers"] as? [[String: Any]] ?? []
+        #expect(servers.map { $0["connections"] as? Int } == [2, 2])
+        let calls = servers.map { $0["calls"] as? Int ?? 0 }
+        #expect(calls.allSatisfy { $0 > 0 })
+        #expect(calls.reduce(0, +) == report["calls"] as? Int)
+        #expect(report["succeeded"] as? Int == report["calls"] as? Int)
+        #expect((report["errors"] as? [String: Any])?.isEmpty == true)
+        let check = report["check"] as? [String: Any] ?? [:]
+        #expect(check["passed"] as? Bool == true, "\(check)")
+        #expect(check["pools"] as? Int == 3)
+        #expect(check["releasedAfterCheck"] as? Int == check["leasesHeld"] as? Int)
+        // Both replicas see the clean-up, whichever released.
+        for server in [first, second] {
+            let parent = try server.client.result("inspect", ["pool": "load"])
+            #expect((parent["pool"] as? [String: Any])?["activeLeases"] as? Int == 0)
+        }
+    }
+
+    @Test func aServerThatIsDownFailsTheCheckByName() throws {
+        let server = try QuotadProcess(arguments: ["--store", "memory"])
+        let up = "http://127.0.0.1:\(server.port)/rpc"
+        let run = try ExternalCommand.run([Self.quotaLoad.path, "--server", up, "--server", "http://127.0.0.1:1",
+            "--duration", "500ms", "--connections", "2", "--timeout", "2", "-o", "json",
+        ])
+        #expect(run.status == 1, "\(run.text)\n\(run.standardError)")
+        let report = run.json
+        let servers = report["servers"] as? [[String: Any]] ?? []
+        #expect(servers.count == 2)
+        #expect((servers.first?["errors"] as? [String: Any])?.isEmpty == true)
+        #expect((servers.last?["errors"] as? [String: Any])?["transport"] as? Int ?? 0 > 0)
+        let violations = (report["check"] as? [String: Any])?["violations"] as? [String] ?? []
+        #expect(violations.contains { $0.hasPrefix("http://127.0.0.1:1/rpc: cannot be checked: transport: ") }, "\(violations)")
+        #expect(!violations.contains { $0.hasPrefix(up) }, "\(violations)")
+    }
+
     @Test func unreachableServerAndBadFlagsExitWithReasons() throws {
         let refused = try ExternalCommand.run([Self.quotaLoad.path, "--server", "http://127.0.0.1:1", "--duration", "1s", "--timeout", "2"])
         #expect(refused.status == 2)

@@ -89,4 +89,44 @@ struct ConsistencyCheckTests {
             try PoolSnapshot(inspectResult: JSONReader.parse(text.replacingOccurrences(of: "\"leases\"", with: "\"other\"")))
         }
     }
+
+    @Test func missingLeasesAreNamedUpToALimitThenCounted() {
+        let pool = PoolSnapshot(name: "load/p0", capacity: ["limits.cpu": "10"], reserved: [:], overcommitted: false,
+                                activeLeases: 0, leases: [])
+        let held = (0..<13).map { HeldLease(id: "00000000-0000-4000-8000-0000000000\(10 + $0)", pool: "load/p0", revision: 1) }
+        let found = ConsistencyCheck.violations(snapshots: [pool], held: held)
+        #expect(found.count == ConsistencyCheck.missingListed + 1)
+        #expect(found[0] == "missing: lease \(held[0].id) was granted in load/p0 and is not among its active leases")
+        #expect(found.last == "missing: 3 more of the 13 held leases are not active")
+    }
+
+    @Test func serversThatReportTheSameReservedAmountsAgree() {
+        var same = Self.consistent()
+        same.reserved = ["limits.cpu": "0.2", "limits.memory": "0.25Gi", "pods": "0"]
+        #expect(ConsistencyCheck.disagreements([("http://a/rpc", [Self.consistent()]), ("http://b/rpc", [same])]) == [])
+        // One server alone, or none, has nobody to disagree with.
+        #expect(ConsistencyCheck.disagreements([("http://a/rpc", [Self.consistent()])]) == [])
+        #expect(ConsistencyCheck.disagreements([]) == [])
+    }
+
+    @Test func serversThatReportDifferentReservedAmountsDisagree() {
+        var other = Self.consistent()
+        other.reserved = ["limits.cpu": "100m", "limits.memory": "128Mi"]
+        var empty = Self.consistent()
+        empty.reserved = [:]
+        var parent = Self.consistent()
+        parent.name = "load"
+        #expect(ConsistencyCheck.disagreements([
+            ("http://a/rpc", [parent, Self.consistent()]), ("http://b/rpc", [parent, other]), ("http://c/rpc", [parent, empty]),
+        ]) == [
+            "replicas disagree: load/p0 reserved limits.cpu=200m,limits.memory=256Mi at http://a/rpc; "
+                + "limits.cpu=100m,limits.memory=128Mi at http://b/rpc; nothing at http://c/rpc",
+        ])
+    }
+
+    @Test func aLeaseWhoseReleaseIsUncertainMayBeMissing() {
+        var held = Self.held
+        held.append(HeldLease(id: "00000000-0000-4000-8000-00000000000c", pool: "load/p0", revision: 5, releaseUncertain: true))
+        #expect(ConsistencyCheck.violations(snapshots: [Self.consistent()], held: held) == [])
+    }
 }

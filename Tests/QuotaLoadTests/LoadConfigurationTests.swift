@@ -42,11 +42,36 @@ struct LoadConfigurationTests {
 
     @Test func serverURLs() throws {
         let configuration = try LoadConfiguration(server: "http://127.0.0.1:9090")
-        #expect(configuration.host == "127.0.0.1")
-        #expect(configuration.port == 9090)
-        #expect(configuration.path == "/rpc")
+        #expect(configuration.servers == [try ServerAddress(parsing: "http://127.0.0.1:9090/rpc")])
+        #expect(configuration.servers[0].host == "127.0.0.1")
+        #expect(configuration.servers[0].port == 9090)
+        #expect(configuration.servers[0].path == "/rpc")
         #expect(throws: LoadError.invalidFlag(flag: "--server", value: "https://x:1", reason: "expected http://HOST:PORT[/PATH]")) {
             try LoadConfiguration(server: "https://x:1")
+        }
+    }
+
+    @Test func severalServersAreSharedRoundRobin() throws {
+        var configuration = try LoadConfiguration(servers: ["http://127.0.0.1:9090", "http://127.0.0.1:9091/other"])
+        #expect(configuration.servers.map(\.description) == ["http://127.0.0.1:9090/rpc", "http://127.0.0.1:9091/other"])
+        configuration.connections = 5
+        #expect((0..<5).map(configuration.serverIndex(ofConnection:)) == [0, 1, 0, 1, 0])
+        try configuration.validate()
+    }
+
+    @Test func serverListsAreChecked() throws {
+        #expect(throws: LoadError.invalidFlag(flag: "--server", value: "http://127.0.0.1:9090/rpc",
+                                              reason: "http://127.0.0.1:9090/rpc is given twice")) {
+            try LoadConfiguration(servers: ["http://127.0.0.1:9090", "http://127.0.0.1:9090/rpc"])
+        }
+        #expect(throws: LoadError.invalidFlag(flag: "--server", value: "", reason: "give at least one server")) {
+            try LoadConfiguration(servers: [])
+        }
+        var configuration = try LoadConfiguration(servers: ["http://127.0.0.1:1", "http://127.0.0.1:2", "http://127.0.0.1:3"])
+        configuration.connections = 2
+        #expect(throws: LoadError.invalidFlag(flag: "--connections", value: "2",
+                                              reason: "must be at least the number of servers (3), so that each gets one")) {
+            try configuration.validate()
         }
     }
 

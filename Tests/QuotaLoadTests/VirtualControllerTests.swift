@@ -67,4 +67,28 @@ struct VirtualControllerTests {
         controller.judge(PlannedCall(operation: .release, lease: lease, pool: "load/p0"), response: nil, into: &statistics)
         #expect(controller.held == [lease])
     }
+
+    /// -32001 on a release: the store failed, perhaps after committing it (PostgreSQL connection
+    /// lost after COMMIT). The lease is released again, and "already released" is then no violation.
+    @Test func aReleaseAnsweredStoreUnavailableIsRetriedAndMayFindItDone() throws {
+        let controller = try Self.controller(mix: "renew=1")
+        var statistics = LoadStatistics()
+        let lease = HeldLease(id: "00000000-0000-4000-8000-000000000004", pool: "load/p0", revision: 7)
+        controller.judge(PlannedCall(operation: .release, lease: lease, pool: "load/p0"),
+                         response: ["jsonrpc": "2.0", "id": 0, "error": ["code": -32001, "message": "store unavailable: lost"]],
+                         into: &statistics)
+        #expect(controller.held == [HeldLease(id: lease.id, pool: "load/p0", revision: 7, releaseUncertain: true)])
+        // Neither renewed nor retried: released again.
+        let again = try #require(controller.plan(count: 1).first)
+        #expect(again.operation == .release)
+        #expect(again.lease?.id == lease.id)
+        controller.judge(again, response: ["jsonrpc": "2.0", "id": 0, "result": ["released": false, "state": "released"]],
+                         into: &statistics)
+        #expect(statistics.violationCount == 0)
+        #expect(statistics.errors == ["-32001": 1])
+        // Expired is something else: the lease was held, and it was not released by us.
+        controller.judge(again, response: ["jsonrpc": "2.0", "id": 0, "result": ["released": false, "state": "expired"]],
+                         into: &statistics)
+        #expect(statistics.violationCount == 1)
+    }
 }

@@ -2,30 +2,42 @@ import QuotaCore
 
 /// The end-of-run check of issue 8, on snapshots taken after the load stopped: nothing that was
 /// granted is missing, nothing is over capacity, and every pool's `reserved` is the exact sum of
-/// its active leases.
+/// its active leases. With several servers (replicas of one ledger, issue 9) each is checked so, and
+/// all must report the same reserved amounts.
 public enum ConsistencyCheck {
+    /// How many missing leases are named one by one; the rest are counted in one sentence.
+    public static let missingListed = 10
+
     /// Checks the snapshots against the leases the controllers still hold.
     /// - Parameters:
     ///   - snapshots: every load pool and their parent, read with `includeLeases: true`.
-    ///   - held: the leases granted to the controllers and not released.
-    /// - Returns: one sentence per violation; empty when everything holds.
+    ///   - held: the leases granted to the controllers and not released; those whose release is
+    ///     uncertain (``HeldLease/releaseUncertain``) may be missing.
+    /// - Returns: one sentence per violation (missing leases: the first ``missingListed``, then
+    ///   one sentence with how many more); empty when everything holds.
     public static func violations(snapshots: [PoolSnapshot], held: [HeldLease]) -> [String] {
         var found: [String] = []
         var byName: [String: PoolSnapshot] = [:]
         for snapshot in snapshots { byName[snapshot.name] = snapshot }
 
-        for lease in held {
+        var missing: [String] = []
+        // A lease whose release was answered -32001 may be released: it need not be listed.
+        for lease in held where !lease.releaseUncertain {
             guard let pool = byName[lease.pool] else {
-                found.append("missing: lease \(lease.id) was granted in \(lease.pool), which was not inspected")
+                missing.append("missing: lease \(lease.id) was granted in \(lease.pool), which was not inspected")
                 continue
             }
             guard let listed = pool.leases.first(where: { $0.id == lease.id }) else {
-                found.append("missing: lease \(lease.id) was granted in \(lease.pool) and is not among its active leases")
+                missing.append("missing: lease \(lease.id) was granted in \(lease.pool) and is not among its active leases")
                 continue
             }
             if listed.state != "active" {
-                found.append("missing: lease \(lease.id) in \(lease.pool) is \(listed.state), not active")
+                missing.append("missing: lease \(lease.id) in \(lease.pool) is \(listed.state), not active")
             }
+        }
+        found += missing.prefix(missingListed)
+        if missing.count > missingListed {
+            found.append("missing: \(missing.count - missingListed) more of the \(held.count) held leases are not active")
         }
 
         for pool in snapshots {
@@ -59,6 +71,42 @@ public enum ConsistencyCheck {
                     found.append("sum: \(pool.name) reserved \(reserved) of \(resource), its active leases sum to \(sum)")
                 }
             }
+        }
+        return found
+    }
+
+    /// Compares what several servers report: replicas of one ledger must report the same
+    /// reserved amounts (compared by value, `1Gi` = `1024Mi`) for every pool.
+    /// - Parameter servers: each server's name and its snapshots; one server or none is never a
+    ///   disagreement. A pool that only some servers listed is compared among those.
+    /// - Returns: one sentence per pool on which the servers disagree, naming each server's amounts.
+    public static func disagreements(_ servers: [(server: String, snapshots: [PoolSnapshot])]) -> [String] {
+        guard servers.count > 1 else { return [] }
+        var found: [String] = []
+        var names: [String] = []
+        for (_, snapshots) in servers {
+            for snapshot in snapshots where !names.contains(snapshot.name) { names.append(snapshot.name) }
+        }
+        for name in names {
+            var reports: [(server: String, reserved: [String: Quantity])] = []
+            for (server, snapshots) in servers {
+                guard let pool = snapshots.first(where: { $0.name == name }) else { continue }
+                var reserved: [String: Quantity] = [:]
+                for (resource, text) in pool.reserved {
+                    guard let amount = try? Quantity(parsing: text) else {
+                        found.append("format: \(server) \(name) reserved[\(resource)] \"\(text)\" is not a quantity")
+                        continue
+                    }
+                    if amount != .zero { reserved[resource] = amount }
+                }
+                reports.append((server, reserved))
+            }
+            guard let first = reports.first, reports.contains(where: { $0.reserved != first.reserved }) else { continue }
+            let amounts = reports.map { report in
+                let list = report.reserved.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+                return "\(list.isEmpty ? "nothing" : list) at \(report.server)"
+            }
+            found.append("replicas disagree: \(name) reserved " + amounts.joined(separator: "; "))
         }
         return found
     }

@@ -1,14 +1,10 @@
-import Foundation
 import QuotaCore
 
 /// Everything one quota-load run needs (the flags of issue 8).
 public struct LoadConfiguration: Sendable {
-    /// The server's host (an IP address or a name resolved by libevent).
-    public var host: String
-    /// The server's TCP port.
-    public var port: Int
-    /// The JSON-RPC path, `/rpc` unless the URL names another.
-    public var path: String
+    /// The servers, in `--server` order: replicas of one ledger, or a single quotad. Connection
+    /// `i` goes to server `i % servers.count`; pool set-up goes through the first.
+    public var servers: [ServerAddress]
     /// Keep-alive connections, one virtual migration controller each.
     public var connections: Int = 4
     /// How long requests are started, in seconds.
@@ -37,21 +33,34 @@ public struct LoadConfiguration: Sendable {
     /// Seconds a request may take before it counts as a transport error; also bounds the drain.
     public var timeoutSeconds: Double = 10
 
-    /// Makes a configuration for a server URL.
+    /// Makes a configuration for one server URL.
     /// - Parameter server: `http://HOST:PORT[/PATH]`; the path defaults to `/rpc`.
     /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` for `--server`.
     public init(server: String) throws(LoadError) {
-        guard let components = URLComponents(string: server), components.scheme == "http",
-              let host = components.host, !host.isEmpty else {
-            throw .invalidFlag(flag: "--server", value: server, reason: "expected http://HOST:PORT[/PATH]")
-        }
-        self.host = host
-        port = components.port ?? 80
-        guard (1...65535).contains(port) else {
-            throw .invalidFlag(flag: "--server", value: server, reason: "port must be 1 to 65535")
-        }
-        path = components.path.isEmpty || components.path == "/" ? "/rpc" : components.path
+        try self.init(servers: [server])
     }
+
+    /// Makes a configuration for several server URLs (`--server` given more than once).
+    /// - Parameter servers: one or more `http://HOST:PORT[/PATH]`, each at most once.
+    /// - Throws: ``LoadError/invalidFlag(flag:value:reason:)`` for `--server`: none given, a URL
+    ///   that is not `http://HOST:PORT[/PATH]`, or the same server twice.
+    public init(servers: [String]) throws(LoadError) {
+        guard !servers.isEmpty else { throw .invalidFlag(flag: "--server", value: "", reason: "give at least one server") }
+        var addresses: [ServerAddress] = []
+        for url in servers {
+            let address = try ServerAddress(parsing: url)
+            guard !addresses.contains(address) else {
+                throw .invalidFlag(flag: "--server", value: url, reason: "\(address) is given twice")
+            }
+            addresses.append(address)
+        }
+        self.servers = addresses
+    }
+
+    /// The server connection `index` (a virtual controller) sends to: round-robin over ``servers``.
+    /// - Parameter index: the connection's index, from 0.
+    /// - Returns: an index into ``servers``.
+    public func serverIndex(ofConnection index: Int) -> Int { index % servers.count }
 
     /// The names of the load pools: `<prefix>/p0` … `<prefix>/p<pools-1>`.
     public var poolNames: [String] { (0..<pools).map { "\(poolPrefix)/p\($0)" } }
@@ -61,6 +70,10 @@ public struct LoadConfiguration: Sendable {
     public func validate() throws(LoadError) {
         guard (1...10_000).contains(connections) else {
             throw .invalidFlag(flag: "--connections", value: "\(connections)", reason: "must be 1 to 10000")
+        }
+        guard connections >= servers.count else {
+            throw .invalidFlag(flag: "--connections", value: "\(connections)",
+                               reason: "must be at least the number of servers (\(servers.count)), so that each gets one")
         }
         guard durationSeconds > 0, durationSeconds <= 86_400 else {
             throw .invalidFlag(flag: "--duration", value: "\(durationSeconds)s", reason: "must be above 0 and at most 24h")

@@ -6,10 +6,19 @@ import JSON
 final class BlockingRPC {
     private let base: OpaquePointer
     private let exchange: HTTPExchange
+    /// The server this connection goes to.
+    let server: ServerAddress
 
-    init(base: OpaquePointer, configuration: LoadConfiguration) throws(LoadError) {
+    /// Makes (lazily: at the first call) a connection to one server.
+    /// - Parameters:
+    ///   - base: the loop's `event_base`.
+    ///   - server: where to send.
+    ///   - configuration: the token and the timeout (seconds) of every call.
+    /// - Throws: ``LoadError/transport(_:)`` when libevent cannot make the connection.
+    init(base: OpaquePointer, server: ServerAddress, configuration: LoadConfiguration) throws(LoadError) {
         self.base = base
-        exchange = try HTTPExchange(base: base, host: configuration.host, port: configuration.port, path: configuration.path,
+        self.server = server
+        exchange = try HTTPExchange(base: base, host: server.host, port: server.port, path: server.path,
                                     token: configuration.token, timeoutSeconds: configuration.timeoutSeconds)
     }
 

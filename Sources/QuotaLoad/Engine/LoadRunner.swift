@@ -6,13 +6,15 @@ import Glibc
 #endif
 
 /// Runs one quota-load run: sets the pools up, drives `connections` virtual controllers on one
-/// libevent loop for the duration, closed-loop or open-loop, then checks the server (issue 8).
+/// libevent loop for the duration, closed-loop or open-loop, spread round-robin over the servers,
+/// then checks every server (issue 8; several replicas of one ledger: issue 9).
 public final class LoadRunner {
     private let configuration: LoadConfiguration
     private let loop: EventLoop
     private var base: OpaquePointer { loop.base }
     private var clients: [LoadClient] = []
-    private var statistics = LoadStatistics()
+    /// What was measured, per server (indexed like ``LoadConfiguration/servers``).
+    private var statistics: [LoadStatistics]
     private var startNanoseconds: UInt64 = 0
     private var endNanoseconds: UInt64 = 0
     private var lastAnswerNanoseconds: UInt64 = 0
@@ -23,6 +25,7 @@ public final class LoadRunner {
     public init(configuration: LoadConfiguration) throws(LoadError) {
         try configuration.validate()
         self.configuration = configuration
+        statistics = Array(repeating: LoadStatistics(), count: configuration.servers.count)
         // Precise timers (timerfd on Linux): epoll's millisecond timeouts would send open-loop
         // requests up to 1 ms late, and that lateness would count as latency.
         do {
@@ -37,24 +40,27 @@ public final class LoadRunner {
         clients.removeAll()
     }
 
-    /// Sets the pools up, runs the load, waits for every answer (at most the request timeout
-    /// past the duration), then checks and releases what the controllers still hold. Call it once
-    /// per runner.
-    /// - Returns: what was measured and the check's outcome.
-    /// - Throws: ``LoadError/transport(_:)`` or ``LoadError/setup(_:)`` when the server cannot
-    ///   be set up or inspected; the load's own errors are counted in the result instead.
+    /// Sets the pools up through the first server, runs the load, waits for every answer (at most
+    /// the request timeout past the duration), then checks every server and releases what the
+    /// controllers still hold, each lease through the server that granted it. Call it once per runner.
+    /// - Returns: what was measured, in all and per server, and the check's outcome.
+    /// - Throws: ``LoadError/transport(_:)`` or ``LoadError/setup(_:)`` when the first server
+    ///   cannot be set up; the load's own errors are counted in the result instead, and a server
+    ///   that cannot be inspected afterwards fails the check.
     public func run() throws(LoadError) -> LoadResult {
         guard clients.isEmpty else { throw .setup("a LoadRunner runs once") }
         _ = signal(SIGPIPE, SIG_IGN)
-        let rpc = try BlockingRPC(base: base, configuration: configuration)
-        if configuration.checks { try PoolSetup(configuration: configuration).apply(with: rpc) }
+        let setup = try BlockingRPC(base: base, server: configuration.servers[0], configuration: configuration)
+        if configuration.checks { try PoolSetup(configuration: configuration).apply(with: setup) }
 
         let nonce = (UInt64(truncatingIfNeeded: time(nil)) &* 0x2545_F491_4F6C_DD1D ^ MonotonicClock.now(),
                      UInt64(UInt32(truncatingIfNeeded: getpid())) << 32 ^ MonotonicClock.now() &* 31)
         for index in 0..<configuration.connections {
-            let exchange = try HTTPExchange(base: base, host: configuration.host, port: configuration.port, path: configuration.path,
+            let server = configuration.serverIndex(ofConnection: index)
+            let address = configuration.servers[server]
+            let exchange = try HTTPExchange(base: base, host: address.host, port: address.port, path: address.path,
                                             token: configuration.token, timeoutSeconds: configuration.timeoutSeconds)
-            clients.append(LoadClient(index: index, exchange: exchange,
+            clients.append(LoadClient(index: index, server: server, exchange: exchange,
                                       controller: VirtualController(index: index, configuration: configuration, nonce: nonce)))
         }
 
@@ -69,26 +75,68 @@ public final class LoadRunner {
             if event_base_loop(base, EVLOOP_ONCE) != 0 || event_base_got_break(base) != 0 { break }
         }
         deadline.cancel()
-        let unanswered = clients.filter(\.exchange.isBusy).count
-        if unanswered > 0 { statistics.count(error: "transport", calls: unanswered * configuration.batch) }
+        let unanswered = clients.filter(\.exchange.isBusy)
+        for client in unanswered { statistics[client.server].count(error: "transport", calls: configuration.batch) }
         for client in clients { client.timer?.cancel() }
         let elapsed = Double(lastAnswerNanoseconds - startNanoseconds) / 1e9
 
         var check: CheckOutcome?
         if configuration.checks {
-            let held = clients.flatMap(\.controller.held)
-            var snapshots: [PoolSnapshot] = []
-            for pool in [configuration.poolPrefix] + configuration.poolNames {
-                let result = try rpc.call("inspect", params: "{\"pool\":\"\(pool)\",\"includeLeases\":true}")
-                snapshots.append(try PoolSnapshot(inspectResult: result))
-            }
-            var violations = ConsistencyCheck.violations(snapshots: snapshots, held: held)
-            if unanswered > 0 { violations.append("transport: \(unanswered) requests got no answer") }
-            let released = try PoolSetup(configuration: configuration).release(held, with: rpc)
-            check = CheckOutcome(pools: snapshots.count, leasesHeld: held.count, releasedAfterCheck: released,
-                                 violations: violations)
+            check = try checkServers(setup: setup, unanswered: unanswered.count)
         }
-        return LoadResult(configuration: configuration, elapsedSeconds: elapsed, statistics: statistics, check: check)
+        let servers = configuration.servers.enumerated().map { index, address in
+            ServerResult(server: address, connections: clients.count(where: { $0.server == index }), statistics: statistics[index])
+        }
+        return LoadResult(configuration: configuration, elapsedSeconds: elapsed, statistics: .combined(statistics),
+                          servers: servers, check: check)
+    }
+
+    /// The end-of-run check on every server, then the release of the held leases.
+    ///
+    /// Every server must list every lease any controller holds (replicas keep one ledger), pass
+    /// ``ConsistencyCheck/violations(snapshots:held:)``, and report the same reserved amounts per
+    /// pool as the others (``ConsistencyCheck/disagreements(_:)``). A server that cannot be
+    /// inspected fails the check with the reason. Each controller's leases are then released
+    /// through its own server, when that server could be inspected.
+    /// - Parameters:
+    ///   - setup: the first server's connection, already open.
+    ///   - unanswered: requests that got no answer before the deadline.
+    /// - Returns: the outcome; its violations name the server when there are several.
+    private func checkServers(setup: BlockingRPC, unanswered: Int) throws(LoadError) -> CheckOutcome {
+        let held = clients.flatMap(\.controller.held)
+        let several = configuration.servers.count > 1
+        var violations: [String] = []
+        var views: [(server: String, snapshots: [PoolSnapshot])] = []
+        var inspected: [Int: BlockingRPC] = [:]
+        for (index, address) in configuration.servers.enumerated() {
+            do throws(LoadError) {
+                let rpc = index == 0 ? setup : try BlockingRPC(base: base, server: address, configuration: configuration)
+                var snapshots: [PoolSnapshot] = []
+                for pool in [configuration.poolPrefix] + configuration.poolNames {
+                    let result = try rpc.call("inspect", params: "{\"pool\":\"\(pool)\",\"includeLeases\":true}")
+                    snapshots.append(try PoolSnapshot(inspectResult: result))
+                }
+                views.append((address.description, snapshots))
+                inspected[index] = rpc
+                violations += ConsistencyCheck.violations(snapshots: snapshots, held: held).map { several ? "\(address): \($0)" : $0 }
+            } catch {
+                violations.append("\(address): cannot be checked: \(error)")
+            }
+        }
+        violations += ConsistencyCheck.disagreements(views)
+        if unanswered > 0 { violations.append("transport: \(unanswered) requests got no answer") }
+
+        var released = 0
+        for (index, rpc) in inspected.sorted(by: { $0.key < $1.key }) {
+            let leases = clients.filter { $0.server == index }.flatMap(\.controller.held)
+            do throws(LoadError) {
+                released += try PoolSetup(configuration: configuration).release(leases, with: rpc)
+            } catch {
+                violations.append("\(rpc.server): releasing the held leases failed: \(error)")
+            }
+        }
+        return CheckOutcome(pools: views.first?.snapshots.count ?? 0, leasesHeld: held.count, releasedAfterCheck: released,
+                            violations: violations)
     }
 
     // MARK: - Scheduling
@@ -142,12 +190,13 @@ public final class LoadRunner {
             let now = MonotonicClock.now()
             lastAnswerNanoseconds = max(lastAnswerNanoseconds, now)
             let latency = now >= intended ? now - intended : 0
-            receive(client, calls: calls, status: status, body: answer, latency: latency)
+            receive(client, calls: calls, status: status, body: answer, latency: latency, into: &statistics[client.server])
             advance(client)
         }
     }
 
-    private func receive(_ client: LoadClient, calls: [PlannedCall], status: Int, body: [UInt8]?, latency: UInt64) {
+    private func receive(_ client: LoadClient, calls: [PlannedCall], status: Int, body: [UInt8]?, latency: UInt64,
+                         into statistics: inout LoadStatistics) {
         guard let body else {
             statistics.count(error: "transport", calls: calls.count)
             for call in calls { client.controller.judge(call, response: nil, into: &statistics) }
@@ -186,14 +235,17 @@ public final class LoadRunner {
 /// One connection and its virtual controller.
 final class LoadClient {
     let index: Int
+    /// The index of the server the connection goes to, for the whole run.
+    let server: Int
     let exchange: HTTPExchange
     let controller: VirtualController
     /// Open loop: when the next request is due, and the timer that sends it.
     var nextIntended: UInt64 = 0
     var timer: EventTimer?
 
-    init(index: Int, exchange: HTTPExchange, controller: VirtualController) {
+    init(index: Int, server: Int, exchange: HTTPExchange, controller: VirtualController) {
         self.index = index
+        self.server = server
         self.exchange = exchange
         self.controller = controller
     }

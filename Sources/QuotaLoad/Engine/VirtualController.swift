@@ -30,16 +30,20 @@ final class VirtualController {
             var operation = configuration.mix.operation(at: Int(generator.next() % UInt64(configuration.mix.total)))
             if operation == .reserve, held.count >= configuration.maxHeldPerController { operation = .release }
             if operation != .reserve, operation != .inspect, held.isEmpty { operation = .reserve }
+            // A lease whose release may have been committed is only released again.
+            if operation == .retry || operation == .renew, !held.contains(where: { !$0.releaseUncertain }) { operation = .release }
             switch operation {
             case .reserve:
                 let pool = poolNames[Int(generator.next() % UInt64(poolNames.count))]
                 let lease = HeldLease(id: generator.leaseID(nonce: nonce), pool: pool, revision: 0)
                 calls.append(PlannedCall(operation: .reserve, lease: lease, pool: pool))
             case .retry, .renew:
-                let lease = held[Int(generator.next() % UInt64(held.count))]
+                let certain = held.filter { !$0.releaseUncertain }
+                let lease = certain[Int(generator.next() % UInt64(certain.count))]
                 calls.append(PlannedCall(operation: operation, lease: lease, pool: lease.pool))
             case .release:
-                let lease = held.removeFirst()
+                // The oldest lease, or first one whose release is in doubt, to settle it.
+                let lease = held.remove(at: held.firstIndex(where: \.releaseUncertain) ?? 0)
                 calls.append(PlannedCall(operation: .release, lease: lease, pool: lease.pool))
             case .inspect:
                 let pool = poolNames[Int(generator.next() % UInt64(poolNames.count))]
@@ -89,6 +93,11 @@ final class VirtualController {
                 if call.operation == .renew { held.removeAll { $0.id == call.lease!.id } }
             case (.retry, "1003"):
                 statistics.violation("retry of held lease \(call.lease!.id) in \(call.pool): 1003 LeaseConflict")
+            case (.release, "-32001"):
+                // Still held, but the store may have committed the release before failing.
+                var lease = call.lease!
+                lease.releaseUncertain = true
+                held.append(lease)
             case (.release, _):
                 held.append(call.lease!)  // not released: still held
             default:
@@ -118,6 +127,8 @@ final class VirtualController {
         case .release:
             if result["released"]?.boolValue != true {
                 let state = result["state"]?.stringValue ?? "?"
+                // The release answered -32001 earlier was committed after all: no contradiction.
+                if call.lease!.releaseUncertain, state == "released" { return }
                 statistics.violation("release of held lease \(call.lease!.id) in \(call.pool): released false, state \(state)")
             }
         case .renew:

@@ -6,7 +6,10 @@ public struct LoadResult: Sendable {
     public var configuration: LoadConfiguration
     /// Seconds from the first request to the last answer.
     public var elapsedSeconds: Double
+    /// The figures of all servers together.
     public var statistics: LoadStatistics
+    /// The figures per server, in `--server` order; one entry with a single server.
+    public var servers: [ServerResult]
     /// The end-of-run check, nil when checks were off (`--no-check`).
     public var check: CheckOutcome?
 
@@ -21,6 +24,24 @@ public struct LoadResult: Sendable {
 
     /// HTTP requests answered per second.
     public var requestsPerSecond: Double { rate(UInt64(statistics.requests)) }
+
+    /// Makes a result.
+    /// - Parameters:
+    ///   - configuration: the run's configuration.
+    ///   - elapsedSeconds: seconds from the first request to the last answer; every rate divides by it.
+    ///   - statistics: the figures of all servers together.
+    ///   - servers: the figures per server; empty means one server, whose figures are `statistics`.
+    ///   - check: the end-of-run check, nil when checks were off.
+    public init(configuration: LoadConfiguration, elapsedSeconds: Double, statistics: LoadStatistics,
+                servers: [ServerResult] = [], check: CheckOutcome?) {
+        self.configuration = configuration
+        self.elapsedSeconds = elapsedSeconds
+        self.statistics = statistics
+        self.servers = servers.isEmpty
+            ? [ServerResult(server: configuration.servers[0], connections: configuration.connections, statistics: statistics)]
+            : servers
+        self.check = check
+    }
 
     private func rate(_ count: UInt64) -> Double {
         elapsedSeconds > 0 ? Double(count) / elapsedSeconds : 0
@@ -61,7 +82,8 @@ public struct LoadResult: Sendable {
     /// The human-readable report.
     public var text: String {
         let c = configuration
-        var lines = ["quota-load: \(c.connections) connections, \(format(elapsedSeconds, decimals: 2)) s, \(mode), "
+        let spread = c.servers.count > 1 ? " over \(c.servers.count) servers" : ""
+        var lines = ["quota-load: \(c.connections) connections\(spread), \(format(elapsedSeconds, decimals: 2)) s, \(mode), "
             + "batch \(c.batch), mix \(c.mix), \(c.pools) pools under \(c.poolPrefix), seed \(c.seed)"]
         lines.append("requests: \(statistics.requests) (\(format(requestsPerSecond)) /s); calls: \(statistics.allCalls.totalCount) "
             + "(\(format(callsPerSecond)) /s), \(statistics.succeeded) with a result")
@@ -75,11 +97,14 @@ public struct LoadResult: Sendable {
             for (_, value) in figures(histogram) { line += pad(String(value), 10) }
             lines.append(line)
         }
-        if statistics.errors.isEmpty {
-            lines.append("errors: none")
-        } else {
-            lines.append("errors: " + statistics.errors.sorted { $0.key < $1.key }
-                .map { "\($0.key)\(Self.errorNames[$0.key].map { " " + $0 } ?? "") \($0.value)" }.joined(separator: ", "))
+        lines.append("errors: " + errorList(statistics.errors))
+        if servers.count > 1 {
+            for part in servers {
+                let all = part.statistics.allCalls
+                lines.append("server \(part.server): \(part.connections) connections, \(all.totalCount) calls "
+                    + "(\(format(rate(all.totalCount))) ops/s), p50 \(milliseconds(all.valueAtPercentile(50))) ms, "
+                    + "p99 \(milliseconds(all.valueAtPercentile(99))) ms, errors: \(errorList(part.statistics.errors))")
+            }
         }
         for violation in statistics.violations { lines.append("violation: \(violation)") }
         if let check {
@@ -92,6 +117,12 @@ public struct LoadResult: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    private func errorList(_ errors: [String: Int]) -> String {
+        guard !errors.isEmpty else { return "none" }
+        return errors.sorted { $0.key < $1.key }
+            .map { "\($0.key)\(Self.errorNames[$0.key].map { " " + $0 } ?? "") \($0.value)" }.joined(separator: ", ")
+    }
+
     /// The same figures as JSON, for scripts (`-o json`); latencies in milliseconds.
     public var json: JSONValue {
         let c = configuration
@@ -100,7 +131,8 @@ public struct LoadResult: Sendable {
         var errors = JSONObject()
         for (key, count) in statistics.errors.sorted(by: { $0.key < $1.key }) { errors.append(key, JSONValue(count)) }
         var object = JSONObject()
-        object.append("server", .string("http://\(c.host):\(c.port)\(c.path)"))
+        // The first server: the one the pools were set up through.
+        object.append("server", .string(c.servers[0].description))
         object.append("connections", JSONValue(c.connections))
         object.append("durationSeconds", number(c.durationSeconds))
         object.append("elapsedSeconds", number(elapsedSeconds))
@@ -120,6 +152,7 @@ public struct LoadResult: Sendable {
         object.append("errors", .object(errors))
         object.append("violations", .array(statistics.violations.map(JSONValue.string)))
         object.append("violationCount", JSONValue(statistics.violationCount))
+        object.append("servers", .array(servers.map(serverJSON)))
         if let check {
             object.append("check", [
                 "passed": .bool(check.passed), "pools": JSONValue(check.pools), "leasesHeld": JSONValue(check.leasesHeld),
@@ -130,6 +163,25 @@ public struct LoadResult: Sendable {
             object.append("check", .null)
         }
         object.append("passed", .bool(passed))
+        return .object(object)
+    }
+
+    /// One server's part of the run: its connections, requests and calls with their rates (over
+    /// the whole run's elapsed time), its latency summary (ms) and its errors by code.
+    private func serverJSON(_ part: ServerResult) -> JSONValue {
+        var errors = JSONObject()
+        for (key, count) in part.statistics.errors.sorted(by: { $0.key < $1.key }) { errors.append(key, JSONValue(count)) }
+        var object = JSONObject()
+        object.append("server", .string(part.server.description))
+        object.append("connections", JSONValue(part.connections))
+        object.append("requests", JSONValue(part.statistics.requests))
+        object.append("requestsPerSecond", number(rate(UInt64(part.statistics.requests))))
+        object.append("calls", JSONValue(Int(part.statistics.allCalls.totalCount)))
+        object.append("callsPerSecond", number(rate(part.statistics.allCalls.totalCount)))
+        object.append("succeeded", JSONValue(part.statistics.succeeded))
+        object.append("all", summary(part.statistics.allCalls))
+        object.append("errors", .object(errors))
+        object.append("violationCount", JSONValue(part.statistics.violationCount))
         return .object(object)
     }
 

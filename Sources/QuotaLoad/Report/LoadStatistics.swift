@@ -51,6 +51,31 @@ public struct LoadStatistics: Sendable {
         if violations.count < 20 { violations.append(message) }
     }
 
+    /// Adds another run's figures to these: histograms, counts, errors and violations (the
+    /// first 20 violations kept in all, as when recording).
+    /// - Parameter other: figures of the same run measured apart, e.g. of another server.
+    public mutating func add(_ other: LoadStatistics) {
+        for (operation, histogram) in other.latency {
+            if latency[operation] == nil { latency[operation] = Self.makeHistogram() }
+            latency[operation]!.add(histogram)
+        }
+        requestLatency.add(other.requestLatency)
+        requests += other.requests
+        succeeded += other.succeeded
+        for (key, count) in other.errors { errors[key, default: 0] += count }
+        violations += other.violations.prefix(max(0, 20 - violations.count))
+        violationCount += other.violationCount
+    }
+
+    /// Several parts' figures added together.
+    /// - Parameter parts: figures of one run measured apart.
+    /// - Returns: their sum.
+    public static func combined(_ parts: [LoadStatistics]) -> LoadStatistics {
+        var all = LoadStatistics()
+        for part in parts { all.add(part) }
+        return all
+    }
+
     /// All calls' latencies together.
     public var allCalls: Histogram<UInt64> {
         var all = Self.makeHistogram()
