@@ -237,21 +237,28 @@ import Glibc
         let server = try QuotadProcess(arguments: ["--store", url])
         _ = try server.client.result("setPool", ["pool": "c1", "capacity": ["cpu": "4"]])
         let holder = Self.threads(1) { _ in
-            _ = try? cluster.query("BEGIN; SELECT revision FROM quotad_meta FOR UPDATE; SELECT pg_sleep(12); COMMIT;", database: "locked")
+            _ = try? cluster.query("BEGIN; SELECT revision FROM quotad_meta FOR UPDATE; SELECT pg_sleep(60); COMMIT;", database: "locked")
         }
         // Bounded wait until the other session holds the row.
         var held = false
         for _ in 0..<100 where !held {
-            held = (try? cluster.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(12)%' AND state = 'active' AND pid <> pg_backend_pid()", database: "locked")) == "1"
+            held = (try? cluster.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()", database: "locked")) == "1"
             if !held { usleep(50_000) }
         }
         try #require(held)
         let read = try server.client.call("inspect", ["pool": "c1"])
         #expect((read["result"] as? [String: Any])?["pool"] != nil, "inspect answered while the lock is held: \(read)")
+        // Also when the reads arrive with the once-a-second sweep, which needs the lock.
+        for _ in 0..<10 {
+            let again = try server.client.call("inspect", ["pool": "c1"])
+            #expect(again["result"] != nil, "\(again)")
+            usleep(150_000)
+        }
         let write = try server.client.call("reserve", ["pool": "c1", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"]])
         let error = write["error"] as? [String: Any]
         #expect(error?["code"] as? Int == -32001)
         #expect((error?["message"] as? String)?.contains("lock timeout") == true, "\(write)")
+        _ = try cluster.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()", database: "locked")
         #expect(holder.wait(timeout: .now() + 30) == .success)
         #expect(try server.client.call("reserve", ["pool": "c1", "lease": UUID().uuidString.lowercased(), "resources": ["cpu": "1"]])["result"] != nil)
     }

@@ -42,6 +42,8 @@ final class ReplicaCycle<Reply> {
     private var queued: [Call] = []
     /// True when the next cycle should expire due leases (the expiry timer, or a heartbeat).
     private var sweepWanted = false
+    /// True when the last cycle was read-only and left a wanted sweep to this one.
+    private var sweepPostponed = false
     /// True while a cycle's transaction is in flight.
     private var running = false
     /// The replies of the cycle's calls; non-nil only while they run.
@@ -126,16 +128,21 @@ final class ReplicaCycle<Reply> {
         guard !running, !queued.isEmpty || sweepWanted else { return }
         if connecting { return }
         let calls = queued
-        let sweep = sweepWanted
+        // Only reads: a snapshot without the lock, so they go on while writers hold it. A sweep
+        // wanted meanwhile waits for the next cycle rather than make the reads wait for the lock,
+        // but only once: the next cycle takes the lock whatever it carries, so a steady stream of
+        // reads cannot hold expiry back.
+        let locking = calls.isEmpty || calls.contains { $0.mayWrite } || sweepPostponed
+        let sweep = sweepWanted && locking
+        sweepPostponed = sweepWanted && !locking
         queued = []
-        sweepWanted = false
+        if locking { sweepWanted = false }
         guard connection.isReady else {
+            if !locking { sweepWanted = false }
             return refuse(calls, failure ?? .unavailable("no connection to PostgreSQL"))
         }
         running = true
         let since = position
-        // Only reads: a snapshot without the lock, so they go on while writers hold it.
-        let locking = sweep || calls.contains { $0.mayWrite }
         connection.execute(store.catchUpStatements(since: since, locking: locking)) { [unowned self] result in
             switch result {
             case .failure(let error):
