@@ -97,7 +97,7 @@ public final class PostgresLedgerStore {
         try opening("cannot migrate") { () throws(PostgresError) in try migrate(session) }
         let (meta, clock, pools, leases) = try opening("cannot read") { () throws(PostgresError) in
             try session.execute(PostgresStatement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
-            let meta = try session.execute(Self.metaStatement(locking: false))
+            let meta = try session.execute(Self.metaStatement(lock: .none))
             let clock = try session.execute(Self.clockStatement)
             let pools = try session.execute(Self.poolsStatement(since: 0))
             let leases = try session.execute(Self.leasesStatement(since: 0))
@@ -202,6 +202,19 @@ public final class PostgresLedgerStore {
         public var tombstoneHorizon: Int64
     }
 
+    /// How a replica's transaction takes the revision row (`quotad_meta`).
+    public enum RevisionLock: Sendable {
+        /// `FOR UPDATE`: wait for it (up to the session's `lock_timeout`); for changes.
+        case wait
+        /// `FOR UPDATE SKIP LOCKED`: take it if free, else do nothing (``catchUp(_:since:)`` is
+        /// nil); for expiry sweeps, which another replica's transaction may do instead, so that a
+        /// sweep never makes this replica's calls wait.
+        case skipIfBusy
+        /// No lock: a read-only repeatable-read snapshot, for calls that only read (it also works
+        /// on a read-only standby). Such a transaction must not be given ``commitStatements(_:at:)``.
+        case none
+    }
+
     /// Rows committed since a replica's last catch-up.
     public struct CatchUp: Sendable {
         public var meta: Meta
@@ -218,14 +231,12 @@ public final class PostgresLedgerStore {
     /// Opens a transaction, locks the revision row, reads the clock, everything committed after
     /// `position`, and the token the database holds for `position`'s commit. Decode the results
     /// with ``catchUp(_:since:)``.
-    /// - Parameter locking: false opens a read-only repeatable-read transaction instead and takes
-    ///   no lock: a consistent snapshot for calls that only read (it also works on a read-only
-    ///   standby); such a transaction must not be given ``commitStatements(_:at:)``.
-    public func catchUpStatements(since position: CommitPosition, locking: Bool = true) -> [PostgresStatement] {
+    /// - Parameter lock: how the revision row is taken (``RevisionLock``).
+    public func catchUpStatements(since position: CommitPosition, lock: RevisionLock = .wait) -> [PostgresStatement] {
         let sequence = position.sequence
         return [
-            PostgresStatement(locking ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"),
-            Self.metaStatement(locking: locking),
+            PostgresStatement(lock == .none ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN"),
+            Self.metaStatement(lock: lock),
             Self.clockStatement,
             Self.poolsStatement(since: sequence),
             Self.leasesStatement(since: sequence),
@@ -234,11 +245,15 @@ public final class PostgresLedgerStore {
         ]
     }
 
-    /// Reads the results of ``catchUpStatements(since:)``.
+    /// Reads the results of ``catchUpStatements(since:lock:)``.
+    /// - Returns: nil when the revision row was busy under ``RevisionLock/skipIfBusy`` (the other
+    ///   results are then not a consistent view: end the transaction and ignore them).
     /// - Throws: ``StoreError/unavailable(_:)`` when a row is not quotad's.
-    public func catchUp(_ results: [PostgresResult], since position: CommitPosition) throws(StoreError) -> CatchUp {
+    public func catchUp(_ results: [PostgresResult], since position: CommitPosition) throws(StoreError) -> CatchUp? {
         let sequence = position.sequence
         guard results.count == 7 else { throw .unavailable("catch-up returned \(results.count) results") }
+        // The one row of quotad_meta is missing only when SKIP LOCKED skipped it.
+        if results[1].rows.isEmpty { return nil }
         let meta = try Self.meta(results[1])
         var changes = ChangeSet(pools: [:], leases: [:], revision: meta.revision)
         for pool in try Self.pools(results[3]) { changes.pools[pool.name] = .some(pool) }
@@ -273,7 +288,7 @@ public final class PostgresLedgerStore {
     }
 
     /// Writes a change set as commit `position`, moves the revision, trims old tombstones and
-    /// commit tokens, and commits, all in the transaction ``catchUpStatements(since:locking:)`` opened.
+    /// commit tokens, and commits, all in the transaction ``catchUpStatements(since:lock:)`` opened.
     /// - Parameters:
     ///   - changes: the rows the replica's decisions changed.
     ///   - position: the last commit's sequence plus one, and a fresh token (``CommitPosition/newToken()``).
@@ -339,8 +354,13 @@ public final class PostgresLedgerStore {
 
     // MARK: Statements
 
-    static func metaStatement(locking: Bool) -> PostgresStatement {
-        PostgresStatement("SELECT revision, commit_seq, tombstone_horizon, commit_token FROM quotad_meta WHERE id = 1\(locking ? " FOR UPDATE" : "")")
+    static func metaStatement(lock: RevisionLock) -> PostgresStatement {
+        let clause = switch lock {
+        case .wait: " FOR UPDATE"
+        case .skipIfBusy: " FOR UPDATE SKIP LOCKED"
+        case .none: ""
+        }
+        return PostgresStatement("SELECT revision, commit_seq, tombstone_horizon, commit_token FROM quotad_meta WHERE id = 1\(clause)")
     }
 
     /// The database's clock in microseconds since the epoch; `clock_timestamp()`, not `now()`, so

@@ -90,7 +90,7 @@ extension QuotaServer {
         for var call in calls {
             if let storeFailure {
                 call.code = -32001
-                call.errorMessage = "store unavailable: \(storeFailure)"
+                call.errorMessage = storeFailure.description
                 call.revision = nil
                 call.denial = nil
             }

@@ -7,7 +7,7 @@ import QuotaStore
 ///
 /// One cycle, at most one in flight:
 /// 1. `BEGIN`; lock the revision row; read the database's clock and every row committed since
-///    this replica's last cycle (one pipelined round trip, ``PostgresLedgerStore/catchUpStatements(since:locking:)``).
+///    this replica's last cycle (one pipelined round trip, ``PostgresLedgerStore/catchUpStatements(since:lock:)``).
 /// 2. Apply those rows to the ledger (``QuotaCore/Ledger/applyCommitted(_:)``), set the clock, expire
 ///    what is due, run the queued calls. A read is answered now: it saw the database's state.
 /// 3. Write what the calls changed and `COMMIT` (a second round trip); answer the changes only
@@ -127,32 +127,57 @@ final class ReplicaCycle<Reply> {
     func run() {
         guard !running, !queued.isEmpty || sweepWanted else { return }
         if connecting { return }
-        let calls = queued
-        // Only reads: a snapshot without the lock, so they go on while writers hold it. A sweep
-        // wanted meanwhile waits for the next cycle rather than make the reads wait for the lock,
-        // but only once: the next cycle takes the lock whatever it carries, so a steady stream of
-        // reads cannot hold expiry back.
-        let locking = calls.isEmpty || calls.contains { $0.mayWrite } || sweepPostponed
-        let sweep = sweepWanted && locking
-        sweepPostponed = sweepWanted && !locking
-        queued = []
-        if locking { sweepWanted = false }
+        // The kind of cycle:
+        // - a request may write: take the lock, waiting for it; a wanted sweep comes along;
+        // - a sweep with no request, or one postponed once already: take the lock only if it is
+        //   free (another replica may be writing, and will sweep too), leaving any reads queued;
+        // - only reads: a snapshot without the lock, so they go on while writers hold it; a
+        //   wanted sweep is postponed to the next cycle, so a stream of reads cannot hold it back.
+        let writes = queued.contains { $0.mayWrite }
+        let lock: PostgresLedgerStore.RevisionLock
+        let calls: [Call]
+        if writes {
+            lock = .wait
+            calls = queued
+        } else if sweepWanted && (queued.isEmpty || sweepPostponed) {
+            lock = .skipIfBusy
+            calls = []
+        } else {
+            lock = .none
+            calls = queued
+        }
+        let sweep = sweepWanted && lock != .none
+        sweepPostponed = sweepWanted && lock == .none
+        if lock != .none { sweepWanted = false }
+        if lock != .skipIfBusy { queued = [] }
         guard connection.isReady else {
-            if !locking { sweepWanted = false }
-            return refuse(calls, failure ?? .unavailable("no connection to PostgreSQL"))
+            sweepWanted = false
+            sweepPostponed = false
+            let waiting = lock == .skipIfBusy ? queued : []
+            queued = []
+            return refuse(calls + waiting, failure ?? .unavailable("no connection to PostgreSQL"))
         }
         running = true
         let since = position
-        connection.execute(store.catchUpStatements(since: since, locking: locking)) { [unowned self] result in
+        let locking = lock != .none
+        connection.execute(store.catchUpStatements(since: since, lock: lock)) { [unowned self] result in
             switch result {
             case .failure(let error):
                 self.abort(calls, .unavailable("\(error)"))
             case .success(let results):
-                let catchUp: PostgresLedgerStore.CatchUp
+                let caughtUp: PostgresLedgerStore.CatchUp?
                 do throws(StoreError) {
-                    catchUp = try self.store.catchUp(results, since: since)
+                    caughtUp = try self.store.catchUp(results, since: since)
                 } catch {
                     return self.abort(calls, error)
+                }
+                guard let catchUp = caughtUp else {
+                    // The row is busy: someone is writing (and will sweep). The database
+                    // answered; the timer asks again.
+                    return self.connection.execute([PostgresStatement("ROLLBACK")]) { [unowned self] result in
+                        if case .failure(let error) = result { self.failure = .unavailable("\(error)") } else { self.failure = nil }
+                        self.finish()
+                    }
                 }
                 guard catchUp.needsReload else {
                     self.service.ledger.applyCommitted(catchUp.changes)
