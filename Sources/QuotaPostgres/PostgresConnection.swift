@@ -184,7 +184,14 @@ public final class PostgresConnection {
         guard let connection else { return }
         let descriptor = PQsocket(connection)
         guard descriptor >= 0 else { return disconnect(.connection("libpq has no socket")) }
-        if watcher?.descriptor != descriptor {
+        // While connecting, libpq may close its socket and open another (the next host of a
+        // multi-host URL, a retry without SSL), which often gets the same number. libevent still
+        // counts the old events on that number (this may run inside their callback, which keeps
+        // the old watcher alive), so it would never register the new socket with epoll, and the
+        // attempt would wait for its timeout, every time. So each step unregisters the old events
+        // first (`stop`) and watches afresh.
+        if watcher?.descriptor != descriptor || !isConnected {
+            watcher?.stop()
             watcher = nil
             watcher = loop.makeWatcher(descriptor: descriptor) { [unowned self] readiness in self.ready(readiness) }
         }
@@ -269,6 +276,7 @@ public final class PostgresConnection {
         let failed = exchange
         exchange = nil
         exchangeTimer?.cancel()
+        watcher?.stop()
         watcher = nil
         connectTimer = nil
         if let connection { PQfinish(connection) }

@@ -305,4 +305,22 @@ import Glibc
         #expect(slowest < 2, "replica b waited \(slowest) s")
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
+
+    /// libpq's multi-host URL (`postgres://u@host1:p1,host2:p2/db`, the usual way to name a
+    /// primary and its standby) with the first host down: start-up connected (blocking libpq), but
+    /// the replica's own connection never did. libpq closes the refused socket and opens the next
+    /// one, which gets the same descriptor number; the loop kept watching the closed one, every
+    /// attempt timed out after 5 s, and every call was answered -32001 for good.
+    @Test func aMultiHostURLWhoseFirstHostIsDownConnects() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        _ = try cluster.createDatabase("multihost")
+        let refusing = try PostgresCluster.freeLoopbackPort()
+        let url = "postgres://postgres@127.0.0.1:\(refusing),127.0.0.1:\(cluster.port)/multihost"
+        let replica = try QuotadProcess(arguments: ["--store", url])
+        let ready = PostgresReplicaTests.waitForReadiness(replica.port, status: 200, seconds: 20)
+        #expect(ready, "/readyz turns 200: \(replica.standardError().suffix(600))")
+        let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
+        #expect(answer["result"] != nil, "\(answer)")
+    }
 }
