@@ -323,4 +323,22 @@ import Glibc
         let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
         #expect(answer["result"] != nil, "\(answer)")
     }
+
+    /// The same with a first host that accepts and never answers: libpq's asynchronous connect
+    /// waits on it until quotad's 5-second limit, and then started again from it, so the second
+    /// host was never tried (start-up, blocking with connect_timeout, got through) and every call
+    /// was answered -32001 for good. Each failed attempt now starts one host further along.
+    @Test func aMultiHostURLWhoseFirstHostNeverAnswersConnects() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        _ = try cluster.createDatabase("silenthost")
+        let silent = try Self.silentListener()
+        defer { close(silent.descriptor) }
+        let url = "postgres://postgres@127.0.0.1:\(silent.port),127.0.0.1:\(cluster.port)/silenthost"
+        let replica = try QuotadProcess(arguments: ["--store", url])
+        let ready = PostgresReplicaTests.waitForReadiness(replica.port, status: 200, seconds: 30)
+        #expect(ready, "/readyz turns 200: \(replica.standardError().suffix(600))")
+        let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
+        #expect(answer["result"] != nil, "\(answer)")
+    }
 }
