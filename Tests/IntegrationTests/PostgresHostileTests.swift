@@ -341,4 +341,38 @@ import Glibc
         let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
         #expect(answer["result"] != nil, "\(answer)")
     }
+
+    /// Another session holds quotad's migration lock (a replica stuck while migrating, another
+    /// program that chose the same key, "QUOT"): start-up waited for it forever and logged nothing.
+    /// It now gives up after 30 s, naming the lock timeout.
+    @Test func startUpGivesUpOnAMigrationLockHeldElsewhere() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("lockheld")
+        // psql holds the advisory lock for at most 120 s, until it is killed below.
+        let holder = Process()
+        holder.executableURL = cluster.binDirectory.appendingPathComponent("psql")
+        holder.arguments = ["-X", "-q", "-h", "127.0.0.1", "-p", String(cluster.port), "-U", "postgres", "-d", "lockheld",
+                            "-c", "SELECT pg_advisory_lock(\(0x5155_4F54))", "-c", "SELECT pg_sleep(120)"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            if holder.isRunning { kill(holder.processIdentifier, SIGKILL) }
+            holder.waitUntilExit()
+        }
+        var held = false
+        for _ in 0..<100 where !held {
+            held = (try? cluster.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = \(0x5155_4F54)")) == "1"
+            if !held { usleep(100_000) }
+        }
+        try #require(held, "psql holds the migration lock")
+
+        let started = Date()
+        let output = try ExternalCommand.run([QuotadProcess.binary.path, "--listen", "127.0.0.1:0", "--store", url], timeout: 75)
+        let waited = Date().timeIntervalSince(started)
+        #expect(output.status != 0, "\(output)")
+        #expect(output.standardError.contains("lock timeout"), "\(output.standardError.suffix(600))")
+        #expect(waited < 50, "gave up after \(waited) s")
+    }
 }
