@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 internal import CLibpq
 
 /// A connection used synchronously, only at start-up before the event loop runs (migrations and
@@ -17,18 +12,9 @@ final class BlockingSession {
     /// - Throws: ``PostgresError/connection(_:)`` with libpq's reason.
     init(conninfo: String, connectTimeoutSeconds: Int = 10) throws(PostgresError) {
         // Keywords are processed in order and the expanded URL comes last, so its own values win.
-        let keywordNames: [String] = ["connect_timeout", "dbname"]
-        let valueTexts: [String] = [String(max(2, connectTimeoutSeconds)), conninfo]
-        let keywords: [UnsafeMutablePointer<CChar>?] = keywordNames.map { strdup($0) }
-        let values: [UnsafeMutablePointer<CChar>?] = valueTexts.map { strdup($0) }
-        defer { (keywords + values).forEach { free($0) } }
-        let keywordPointers: [UnsafePointer<CChar>?] = keywords.map { $0.map { UnsafePointer($0) } } + [nil]
-        let valuePointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } } + [nil]
-        let opened = keywordPointers.withUnsafeBufferPointer { keywordList in
-            valuePointers.withUnsafeBufferPointer { valueList in
-                PQconnectdbParams(keywordList.baseAddress, valueList.baseAddress, 1)
-            }
-        }
+        let opened = ConnectionParameters.withArrays([
+            (keyword: "connect_timeout", value: String(max(2, connectTimeoutSeconds))), (keyword: "dbname", value: conninfo),
+        ]) { keywords, values in PQconnectdbParams(keywords, values, 1) }
         guard let connection = opened else { throw .connection("out of memory") }
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(connection)).trimmed

@@ -30,6 +30,10 @@ public final class PostgresConnection {
     private var backoffSeconds = PostgresConnection.initialBackoffSeconds
     private var exchange: Exchange?
     private var stopped = false
+    /// The host lists each attempt may start from (``ConnectionParameters/hostRotations(of:)``),
+    /// and the one the next attempt starts from: it moves on after an attempt that failed.
+    private lazy var hostRotations = ConnectionParameters.hostRotations(of: conninfo)
+    private var firstHost = 0
 
     /// True once connected, in pipeline mode and set up (``sessionStatements``): ready for the
     /// owner's exchanges.
@@ -81,7 +85,13 @@ public final class PostgresConnection {
     /// Connects (again). Does nothing while connected or connecting.
     public func connect() {
         guard connection == nil, !stopped else { return }
-        guard let started = PQconnectStart(conninfo) else {
+        let overrides = hostRotations.isEmpty ? [] : hostRotations[firstHost % hostRotations.count]
+        let opening = overrides.isEmpty
+            ? PQconnectStart(conninfo)
+            : ConnectionParameters.withArrays([(keyword: "dbname", value: conninfo)] + overrides) { keywords, values in
+                PQconnectStartParams(keywords, values, 1)
+            }
+        guard let started = opening else {
             return disconnect(.connection("out of memory"))
         }
         connection = started
@@ -184,7 +194,14 @@ public final class PostgresConnection {
         guard let connection else { return }
         let descriptor = PQsocket(connection)
         guard descriptor >= 0 else { return disconnect(.connection("libpq has no socket")) }
-        if watcher?.descriptor != descriptor {
+        // While connecting, libpq may close its socket and open another (the next host of a
+        // multi-host URL, a retry without SSL), which often gets the same number. libevent still
+        // counts the old events on that number (this may run inside their callback, which keeps
+        // the old watcher alive), so it would never register the new socket with epoll, and the
+        // attempt would wait for its timeout, every time. So each step unregisters the old events
+        // first (`stop`) and watches afresh.
+        if watcher?.descriptor != descriptor || !isConnected {
+            watcher?.stop()
             watcher = nil
             watcher = loop.makeWatcher(descriptor: descriptor) { [unowned self] readiness in self.ready(readiness) }
         }
@@ -266,9 +283,11 @@ public final class PostgresConnection {
 
     /// Drops the connection, fails the exchange in flight, tells ``onLost`` and schedules a reconnect.
     private func disconnect(_ error: PostgresError) {
+        if !isReady { firstHost += 1 }
         let failed = exchange
         exchange = nil
         exchangeTimer?.cancel()
+        watcher?.stop()
         watcher = nil
         connectTimer = nil
         if let connection { PQfinish(connection) }

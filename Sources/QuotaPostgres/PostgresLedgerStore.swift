@@ -94,7 +94,12 @@ public final class PostgresLedgerStore {
             }
         }
         let session = connected!
-        try opening("cannot migrate") { () throws(PostgresError) in try migrate(session) }
+        try opening("cannot migrate") { () throws(PostgresError) in
+            // The migration lock may be held by a replica stuck while migrating, or by another
+            // program that chose the same key: give up after a while rather than wait silently forever.
+            try session.execute(PostgresStatement("SET lock_timeout = '\(Self.startupLockTimeoutSeconds)s'"))
+            try migrate(session)
+        }
         let (meta, clock, pools, leases) = try opening("cannot read") { () throws(PostgresError) in
             try session.execute(PostgresStatement("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             let meta = try session.execute(Self.metaStatement(lock: .none))
@@ -111,6 +116,9 @@ public final class PostgresLedgerStore {
             databaseNow: try Self.timestamp(clock)
         )
     }
+
+    /// Seconds start-up waits for a lock (the migration lock, a table another session locked).
+    static let startupLockTimeoutSeconds = 30
 
     private static func monotonicSeconds() -> Double {
         var spec = timespec()

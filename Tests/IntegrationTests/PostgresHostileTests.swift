@@ -305,4 +305,74 @@ import Glibc
         #expect(slowest < 2, "replica b waited \(slowest) s")
         #expect(failures.isEmpty, "\(failures.prefix(3))")
     }
+
+    /// libpq's multi-host URL (`postgres://u@host1:p1,host2:p2/db`, the usual way to name a
+    /// primary and its standby) with the first host down: start-up connected (blocking libpq), but
+    /// the replica's own connection never did. libpq closes the refused socket and opens the next
+    /// one, which gets the same descriptor number; the loop kept watching the closed one, every
+    /// attempt timed out after 5 s, and every call was answered -32001 for good.
+    @Test func aMultiHostURLWhoseFirstHostIsDownConnects() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        _ = try cluster.createDatabase("multihost")
+        let refusing = try PostgresCluster.freeLoopbackPort()
+        let url = "postgres://postgres@127.0.0.1:\(refusing),127.0.0.1:\(cluster.port)/multihost"
+        let replica = try QuotadProcess(arguments: ["--store", url])
+        let ready = PostgresReplicaTests.waitForReadiness(replica.port, status: 200, seconds: 20)
+        #expect(ready, "/readyz turns 200: \(replica.standardError().suffix(600))")
+        let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
+        #expect(answer["result"] != nil, "\(answer)")
+    }
+
+    /// The same with a first host that accepts and never answers: libpq's asynchronous connect
+    /// waits on it until quotad's 5-second limit, and then started again from it, so the second
+    /// host was never tried (start-up, blocking with connect_timeout, got through) and every call
+    /// was answered -32001 for good. Each failed attempt now starts one host further along.
+    @Test func aMultiHostURLWhoseFirstHostNeverAnswersConnects() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        _ = try cluster.createDatabase("silenthost")
+        let silent = try Self.silentListener()
+        defer { close(silent.descriptor) }
+        let url = "postgres://postgres@127.0.0.1:\(silent.port),127.0.0.1:\(cluster.port)/silenthost"
+        let replica = try QuotadProcess(arguments: ["--store", url])
+        let ready = PostgresReplicaTests.waitForReadiness(replica.port, status: 200, seconds: 30)
+        #expect(ready, "/readyz turns 200: \(replica.standardError().suffix(600))")
+        let answer = try Self.call(replica.port, "setPool", ["pool": "c1", "capacity": ["cpu": "1"]], seconds: 30)
+        #expect(answer["result"] != nil, "\(answer)")
+    }
+
+    /// Another session holds quotad's migration lock (a replica stuck while migrating, another
+    /// program that chose the same key, "QUOT"): start-up waited for it forever and logged nothing.
+    /// It now gives up after 30 s, naming the lock timeout.
+    @Test func startUpGivesUpOnAMigrationLockHeldElsewhere() throws {
+        let cluster = try PostgresCluster(fsync: false)
+        defer { cluster.shutdown() }
+        let url = try cluster.createDatabase("lockheld")
+        // psql holds the advisory lock for at most 120 s, until it is killed below.
+        let holder = Process()
+        holder.executableURL = cluster.binDirectory.appendingPathComponent("psql")
+        holder.arguments = ["-X", "-q", "-h", "127.0.0.1", "-p", String(cluster.port), "-U", "postgres", "-d", "lockheld",
+                            "-c", "SELECT pg_advisory_lock(\(0x5155_4F54))", "-c", "SELECT pg_sleep(120)"]
+        holder.standardOutput = FileHandle.nullDevice
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer {
+            if holder.isRunning { kill(holder.processIdentifier, SIGKILL) }
+            holder.waitUntilExit()
+        }
+        var held = false
+        for _ in 0..<100 where !held {
+            held = (try? cluster.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = \(0x5155_4F54)")) == "1"
+            if !held { usleep(100_000) }
+        }
+        try #require(held, "psql holds the migration lock")
+
+        let started = Date()
+        let output = try ExternalCommand.run([QuotadProcess.binary.path, "--listen", "127.0.0.1:0", "--store", url], timeout: 75)
+        let waited = Date().timeIntervalSince(started)
+        #expect(output.status != 0, "\(output)")
+        #expect(output.standardError.contains("lock timeout"), "\(output.standardError.suffix(600))")
+        #expect(waited < 50, "gave up after \(waited) s")
+    }
 }
