@@ -42,16 +42,12 @@ extension PostgresLedgerStore {
         pools.reserveCapacity(result.rows.count)
         for values in result.rows {
             let row = Row(values: values, table: "quotad_pools")
-            let name = try row.text(0, "name")
+            let pool = try ColumnCoding.pool(from: row)
+            // The sums as their writer computed them (a reload recomputes them anyway).
             pools.append(Pool(
-                name: try ColumnCoding.decode { () throws(InvalidValue) in try PoolPath(name) },
-                capacity: try ColumnCoding.resourceList(row.text(1, "capacity")),
-                maxLeases: try row.optionalInteger(2, "max_leases"),
-                base: try row.optionalText(3).map { (text: String) throws(StoreError) in try ColumnCoding.resourceList(text) },
-                labels: try ColumnCoding.labels(row.text(4, "labels")),
-                revision: try row.integer(5, "revision"),
-                reserved: try ColumnCoding.resourceList(row.text(6, "reserved")),
-                activeLeases: try row.integer(7, "active_leases")
+                name: pool.name, capacity: pool.capacity, maxLeases: pool.maxLeases, base: pool.base, labels: pool.labels,
+                revision: pool.revision, reserved: try ColumnCoding.resourceList(row.requiredText(6, "reserved")),
+                activeLeases: try row.requiredInteger(7, "active_leases")
             ))
         }
         return pools
@@ -61,25 +57,7 @@ extension PostgresLedgerStore {
         var leases: [Lease] = []
         leases.reserveCapacity(result.rows.count)
         for values in result.rows {
-            let row = Row(values: values, table: "quotad_leases")
-            let id = try row.text(0, "id")
-            let pool = try row.text(1, "pool")
-            let stateText = try row.text(5, "state")
-            guard let state = LeaseState(rawValue: stateText) else { throw .unavailable("lease \(id) has unknown state \(stateText)") }
-            leases.append(Lease(
-                id: try ColumnCoding.decode { () throws(InvalidValue) in try LeaseID(id) },
-                pool: try ColumnCoding.decode { () throws(InvalidValue) in try PoolPath(pool) },
-                resources: try ColumnCoding.resourceList(row.text(2, "resources")),
-                holder: try row.text(3, "holder"),
-                labels: try ColumnCoding.labels(row.text(4, "labels")),
-                state: state,
-                createdAt: Timestamp(nanosecondsSinceEpoch: try row.integer(6, "created_at")),
-                expiresAt: Timestamp(nanosecondsSinceEpoch: try row.integer(7, "expires_at")),
-                ttlSeconds: try row.integer(8, "ttl_seconds"),
-                revision: try row.integer(9, "revision"),
-                modRevision: try row.integer(10, "mod_revision"),
-                endedAt: try row.optionalInteger(11, "ended_at").map { Timestamp(nanosecondsSinceEpoch: $0) }
-            ))
+            leases.append(try ColumnCoding.lease(from: Row(values: values, table: "quotad_leases")))
         }
         return leases
     }
@@ -88,9 +66,9 @@ extension PostgresLedgerStore {
         guard result.rows.count == 1 else { throw .unavailable("quotad_meta has \(result.rows.count) rows, not 1") }
         let row = Row(values: result.rows[0], table: "quotad_meta")
         return Meta(
-            revision: try row.integer(0, "revision"),
-            position: CommitPosition(sequence: try row.integer(1, "commit_seq"), token: try row.text(3, "commit_token")),
-            tombstoneHorizon: try row.integer(2, "tombstone_horizon")
+            revision: try row.requiredInteger(0, "revision"),
+            position: CommitPosition(sequence: try row.requiredInteger(1, "commit_seq"), token: try row.requiredText(3, "commit_token")),
+            tombstoneHorizon: try row.requiredInteger(2, "tombstone_horizon")
         )
     }
 
@@ -104,27 +82,17 @@ extension PostgresLedgerStore {
     }
 
     /// One row of text values, read by column.
-    struct Row {
+    struct Row: StoredColumns {
         let values: [String?]
         let table: String
 
-        func optionalText(_ column: Int) -> String? {
+        func text(at column: Int) -> String? {
             column < values.count ? values[column] : nil
         }
 
-        func text(_ column: Int, _ name: String) throws(StoreError) -> String {
-            guard let value = optionalText(column) else { throw .unavailable("\(table).\(name) is NULL") }
-            return value
-        }
-
-        func optionalInteger(_ column: Int, _ name: String) throws(StoreError) -> Int64? {
-            guard let text = optionalText(column) else { return nil }
+        func integer(at column: Int, _ name: String) throws(StoreError) -> Int64? {
+            guard let text = text(at: column) else { return nil }
             guard let value = Int64(text) else { throw .unavailable("\(table).\(name) is not an integer: \(text)") }
-            return value
-        }
-
-        func integer(_ column: Int, _ name: String) throws(StoreError) -> Int64 {
-            guard let value = try optionalInteger(column, name) else { throw .unavailable("\(table).\(name) is NULL") }
             return value
         }
     }

@@ -132,15 +132,15 @@ public final class SQLiteStore: LedgerStore {
         do {
             let revision = try scalar("SELECT value FROM meta WHERE key = 'revision'")
             var pools: [Pool] = []
-            try query("SELECT name, capacity, max_leases, base, labels, revision FROM pools") { row in
-                pools.append(try StoredRows.pool(from: row))
+            try query("SELECT name, capacity, max_leases, base, labels, revision FROM pools", table: "pools") { row in
+                pools.append(try ColumnCoding.pool(from: row))
             }
             var leases: [Lease] = []
             try query("""
                 SELECT id, pool, resources, holder, labels, state, created_at, expires_at, ttl_seconds,
                        revision, mod_revision, ended_at FROM leases
-                """) { row in
-                leases.append(try StoredRows.lease(from: row))
+                """, table: "leases") { row in
+                leases.append(try ColumnCoding.lease(from: row))
             }
             return StoredLedger(pools: pools, leases: leases, revision: revision)
         } catch let error as StoreError {
@@ -215,7 +215,7 @@ public final class SQLiteStore: LedgerStore {
         }
     }
 
-    private func query(_ sql: String, _ each: (StoredRows.Row) throws -> Void) throws {
+    private func query(_ sql: String, table: String, _ each: (StoredRows.Row) throws -> Void) throws {
         var statement: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
             throw StoreError.unavailable(errorMessage())
@@ -225,14 +225,14 @@ public final class SQLiteStore: LedgerStore {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { return }
             guard code == SQLITE_ROW else { throw StoreError.unavailable(errorMessage()) }
-            try each(StoredRows.Row(statement: statement))
+            try each(StoredRows.Row(statement: statement, table: table))
         }
     }
 
     private func scalar(_ sql: String) throws(StoreError) -> Int64 {
         var result: Int64 = 0
         do {
-            try query(sql) { row in result = row.integer(0) ?? 0 }
+            try query(sql, table: "query") { row in result = try row.integer(at: 0, "value") ?? 0 }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -244,7 +244,7 @@ public final class SQLiteStore: LedgerStore {
     private func text(_ sql: String) throws(StoreError) -> String {
         var result = ""
         do {
-            try query(sql) { row in result = row.text(0) ?? "" }
+            try query(sql, table: "query") { row in result = row.text(at: 0) ?? "" }
         } catch let error as StoreError {
             throw error
         } catch {
