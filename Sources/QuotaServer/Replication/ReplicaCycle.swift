@@ -44,6 +44,9 @@ final class ReplicaCycle<Reply> {
     private var sweepWanted = false
     /// True when the last cycle was read-only and left a wanted sweep to this one.
     private var sweepPostponed = false
+    /// True when a read-only cycle found a lease past its deadline: the next cycle takes the lock
+    /// and expires before it answers.
+    private var expiryOverdue = false
     /// True while a cycle's transaction is in flight.
     private var running = false
     /// The replies of the cycle's calls; non-nil only while they run.
@@ -132,11 +135,13 @@ final class ReplicaCycle<Reply> {
         // - a sweep with no request, or one postponed once already: take the lock only if it is
         //   free (another replica may be writing, and will sweep too), leaving any reads queued;
         // - only reads: a snapshot without the lock, so they go on while writers hold it; a
-        //   wanted sweep is postponed to the next cycle, so a stream of reads cannot hold it back.
+        //   wanted sweep is postponed to the next cycle, so a stream of reads cannot hold it back;
+        // - reads that found a lease past its deadline (``expiryOverdue``): take the lock, waiting,
+        //   expire, then answer them, so that no answer shows a lease alive past its deadline.
         let writes = queued.contains { $0.mayWrite }
         let lock: PostgresLedgerStore.RevisionLock
         let calls: [Call]
-        if writes {
+        if writes || expiryOverdue {
             lock = .wait
             calls = queued
         } else if sweepWanted && (queued.isEmpty || sweepPostponed) {
@@ -146,13 +151,15 @@ final class ReplicaCycle<Reply> {
             lock = .none
             calls = queued
         }
-        let sweep = sweepWanted && lock != .none
+        let sweep = (sweepWanted || expiryOverdue) && lock != .none
         sweepPostponed = sweepWanted && lock == .none
         if lock != .none { sweepWanted = false }
+        if lock == .wait { expiryOverdue = false }
         if lock != .skipIfBusy { queued = [] }
         guard connection.isReady else {
             sweepWanted = false
             sweepPostponed = false
+            expiryOverdue = false
             let waiting = lock == .skipIfBusy ? queued : []
             queued = []
             return refuse(calls + waiting, failure ?? .unavailable("no connection to PostgreSQL"))
@@ -210,6 +217,16 @@ final class ReplicaCycle<Reply> {
     private func decide(_ calls: [Call], sweep: Bool, locking: Bool, caughtUp: PostgresLedgerStore.CatchUp) {
         position = caughtUp.meta.position
         clock.synchronize(databaseNow: caughtUp.databaseNow)
+        if !locking && service.hasDueWork {
+            // A lease is past its deadline and not yet expired (by anyone): answering now would
+            // show it alive. Expire first, under the lock, then answer these reads.
+            queued.insert(contentsOf: calls, at: 0)
+            expiryOverdue = true
+            return connection.execute([PostgresStatement("COMMIT")]) { [unowned self] result in
+                if case .failure(let error) = result { self.failure = .unavailable("\(error)") } else { self.failure = nil }
+                self.finish()
+            }
+        }
         if sweep {
             _ = service.expireDue()
             // A storm is freed a slice per cycle, so calls are answered between slices.
