@@ -65,23 +65,7 @@ import Glibc
     /// A listening socket on 127.0.0.1 that never accepts: the kernel completes the handshakes,
     /// nothing ever answers (a stalled server, a proxy whose backend is down). Close it with `close`.
     static func silentListener() throws -> (descriptor: Int32, port: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && listen(fd, 16) == 0 ? getsockname(fd, pointer, &length) : -1
-            }
-        }
-        guard bound == 0 else {
-            close(fd)
-            throw HarnessError("bind/listen 127.0.0.1:0: errno \(errno)")
-        }
-        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+        try PostgresCluster.loopbackSocket(listening: true)
     }
 
     /// "At start-up quotad waits up to 30 s for the database": also for a server that accepts the

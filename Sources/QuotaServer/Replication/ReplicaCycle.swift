@@ -181,10 +181,7 @@ final class ReplicaCycle<Reply> {
                 guard let catchUp = caughtUp else {
                     // The row is busy: someone is writing (and will sweep). The database
                     // answered; the timer asks again.
-                    return self.connection.execute([PostgresStatement("ROLLBACK")]) { [unowned self] result in
-                        if case .failure(let error) = result { self.failure = .unavailable("\(error)") } else { self.failure = nil }
-                        self.finish()
-                    }
+                    return self.endTransaction("ROLLBACK")
                 }
                 guard catchUp.needsReload else {
                     self.service.ledger.applyCommitted(catchUp.changes)
@@ -222,10 +219,7 @@ final class ReplicaCycle<Reply> {
             // show it alive. Expire first, under the lock, then answer these reads.
             queued.insert(contentsOf: calls, at: 0)
             expiryOverdue = true
-            return connection.execute([PostgresStatement("COMMIT")]) { [unowned self] result in
-                if case .failure(let error) = result { self.failure = .unavailable("\(error)") } else { self.failure = nil }
-                self.finish()
-            }
+            return endTransaction("COMMIT")
         }
         if sweep {
             _ = service.expireDue()
@@ -260,15 +254,7 @@ final class ReplicaCycle<Reply> {
         guard let changes = service.pendingChanges else {
             // Nothing to write: what was read is committed state. Answer, then end the transaction.
             for reply in replies { send(reply.reply, reply.body, nil) }
-            connection.execute([PostgresStatement("COMMIT")]) { [unowned self] result in
-                if case .failure(let error) = result {
-                    self.failure = .unavailable("\(error)")
-                } else {
-                    self.failure = nil
-                }
-                self.finish()
-            }
-            return
+            return endTransaction("COMMIT")
         }
         let priorRevision = caughtUp.meta.revision
         let started = ContinuousClock.now
@@ -324,6 +310,15 @@ final class ReplicaCycle<Reply> {
     private func endFailedTransaction() {
         guard connection.isReady, !connection.isBusy else { return finish() }
         connection.execute([PostgresStatement("ROLLBACK")]) { [unowned self] _ in self.finish() }
+    }
+
+    /// Ends a transaction that wrote nothing (`COMMIT` or `ROLLBACK`); the database answered, or
+    /// did not, and ``failure`` says which. Then finishes the cycle.
+    private func endTransaction(_ sql: String) {
+        connection.execute([PostgresStatement(sql)]) { [unowned self] result in
+            if case .failure(let error) = result { self.failure = .unavailable("\(error)") } else { self.failure = nil }
+            self.finish()
+        }
     }
 
     private func finish() {

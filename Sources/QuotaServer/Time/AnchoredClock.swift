@@ -23,7 +23,8 @@ public struct AnchoredClock: LedgerClock {
         Timestamp(nanosecondsSinceEpoch: wallAnchor + (Self.read(CLOCK_MONOTONIC) - monotonicAnchor))
     }
 
-    private static func read(_ clock: clockid_t) -> Int64 {
+    /// A POSIX clock in nanoseconds.
+    static func read(_ clock: clockid_t) -> Int64 {
         var spec = timespec()
         clock_gettime(clock, &spec)
         return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)

@@ -31,8 +31,6 @@ final class DatabaseClock: LedgerClock, @unchecked Sendable {
     }
 
     private static func monotonic() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec)
+        AnchoredClock.read(CLOCK_MONOTONIC)
     }
 }

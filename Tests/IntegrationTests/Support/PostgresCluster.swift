@@ -317,9 +317,16 @@ final class PostgresCluster: @unchecked Sendable {
 
     /// A port of 127.0.0.1 that was free a moment ago: bound with port 0, read back, closed.
     static func freeLoopbackPort() throws -> Int {
+        let (fd, port) = try loopbackSocket(listening: false)
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel picks, listening when asked.
+    /// - Returns: the descriptor (the caller closes it) and the port.
+    static func loopbackSocket(listening: Bool) throws -> (descriptor: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -327,11 +334,14 @@ final class PostgresCluster: @unchecked Sendable {
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+                bind(fd, pointer, length) == 0 && (!listening || listen(fd, 16) == 0) ? getsockname(fd, pointer, &length) : -1
             }
         }
-        guard bound == 0 else { throw HarnessError("bind 127.0.0.1:0: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound == 0 else {
+            close(fd)
+            throw HarnessError("bind\(listening ? "/listen" : "") 127.0.0.1:0: errno \(errno)")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     private static func hasExecutable(_ name: String) -> Bool {
