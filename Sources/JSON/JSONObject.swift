@@ -85,7 +85,9 @@ public struct JSONObject: Sendable, Equatable, CustomStringConvertible, Expressi
     /// The position of the first member named `key`.
     public func firstIndex(of key: String) -> Int? {
         if let index { return index[NameKey(key)] }
-        return storage.firstIndex { sameName($0.key, key) }
+        // By index, so that no member (key and value) is copied to be compared.
+        for i in storage.indices where sameName(storage[i].key, key) { return i }
+        return nil
     }
 
     /// Appends a member, keeping any earlier member of the same name (and then

@@ -54,6 +54,8 @@ public struct JSONWriter {
                 serialize(member.value, into: &buffer)
             }
             buffer.append(UInt8(ascii: "}"))
+        case .encodable(let value):
+            value.encode(into: &buffer)
         }
     }
 
@@ -110,5 +112,33 @@ public struct JSONWriter {
     @inline(__always)
     private static func append(_ literal: StaticString, to buffer: inout [UInt8]) {
         buffer.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
+
+    /// Appends text that is already JSON, as it is: punctuation and member names an encoder
+    /// writes itself (``JSONEncodable``), such as `,"revision":`.
+    /// - Parameters:
+    ///   - literal: The JSON text, which must need no escaping.
+    ///   - buffer: The buffer to append to.
+    @inline(__always)
+    public static func append(raw literal: StaticString, to buffer: inout [UInt8]) {
+        append(literal, to: &buffer)
+    }
+
+    /// Appends an integer as a JSON number: its decimal digits, as `JSONNumber(value).text`.
+    /// - Parameters:
+    ///   - value: The integer.
+    ///   - buffer: The buffer to append to.
+    public static func append(integer value: Int64, to buffer: inout [UInt8]) {
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
     }
 }

@@ -179,7 +179,7 @@ public struct JSONRPCDispatcher<Context>: Sendable {
     }
 
     private func answer(_ value: JSONValue, context: Context) -> Answer {
-        switch value {
+        switch value.materialized {
         case .array(let elements):
             // Section 6: an empty array is an invalid request, answered with a single
             // response object rather than an array.
@@ -202,7 +202,7 @@ public struct JSONRPCDispatcher<Context>: Sendable {
             return responses.isEmpty ? .nothing : .batch(responses)
         case .object:
             return respond(to: value, context: context).map { .single($0) } ?? .nothing
-        case .null, .bool, .number, .string:
+        case .null, .bool, .number, .string, .encodable:
             return refused(.invalidRequest("the body must be a request object or a batch array, got \(describe(value))"), context: context)
         }
     }

@@ -17,11 +17,11 @@ public enum JSONRPCID: Sendable, Hashable, CustomStringConvertible, ExpressibleB
     /// - Returns: `nil` when the value is a Boolean, an array or an object, which
     ///   section 4 does not allow.
     public init?(_ value: JSONValue) {
-        switch value {
+        switch value.materialized {
         case .string(let s): self = .string(s)
         case .number(let n): self = .number(n)
         case .null: self = .null
-        case .bool, .array, .object: return nil
+        case .bool, .array, .object, .encodable: return nil
         }
     }
 

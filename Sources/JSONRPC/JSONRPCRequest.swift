@@ -138,13 +138,13 @@ extension JSONValue {
     /// The value as an error message names it: `number 5`, `string "abc"`, `boolean true`,
     /// `null`, `array`, `object`; long strings and numbers cut short.
     public var errorDescription: String {
-        switch self {
+        switch materialized {
         case .null: "null"
         case .bool(let b): "boolean \(b)"
         case .number(let n): "number \(shortened(n.text))"
         case .string(let s): "string \(quoted(s))"
         case .array: "array"
-        case .object: "object"
+        case .object, .encodable: "object"
         }
     }
 }

@@ -19,42 +19,85 @@ public enum LogLine {
         "event", "principal", "method", "code", "pool", "resource", "lease", "holder", "vmName", "revision", "duration",
     ]
 
-    /// One rendered line.
+    /// Each leading key's place in the line.
+    static let leadingRank: [String: Int] = Dictionary(uniqueKeysWithValues: leadingKeys.enumerated().map { ($1, $0) })
+
+    /// One rendered line, written straight into its bytes (issue #8: the line of every change is on
+    /// the request path, so it builds no intermediate values).
     /// - Parameters:
     ///   - format: JSON or text.
     ///   - nanosecondsSinceEpoch: the wall-clock time of the event.
     ///   - level: the event's level.
     ///   - message: the human-readable message.
-    ///   - metadata: the event's fields.
+    ///   - metadata: the event's fields; keys `time`, `level` and `msg` are ignored.
     /// - Returns: the line's UTF-8 bytes, with the trailing newline.
     public static func render(
         format: LogFormat, nanosecondsSinceEpoch: Int64, level: Logger.Level, message: String,
         metadata: Logger.Metadata
     ) -> [UInt8] {
-        var fields: [(key: String, value: JSONValue)] = [
-            ("time", .string(timestamp(nanosecondsSinceEpoch))), ("level", .string(level.rawValue)),
-        ]
-        for key in leadingKeys { if let value = metadata[key] { fields.append((key, json(value))) } }
-        for key in metadata.keys.sorted() where !leadingKeys.contains(key) && key != "time" && key != "level" && key != "msg" {
-            fields.append((key, json(metadata[key]!)))
+        // Each field's place: a leading key's rank, then the others by name (usually there are
+        // none). Sorting positions in the dictionary moves no keys or values.
+        var order: [(rank: Int, index: Logger.Metadata.Index)] = []
+        order.reserveCapacity(metadata.count)
+        var others: [Logger.Metadata.Index] = []
+        var index = metadata.startIndex
+        while index != metadata.endIndex {
+            let key = metadata[index].key
+            if let rank = leadingRank[key] {
+                var at = order.count
+                while at > 0 && order[at - 1].rank > rank { at -= 1 }
+                order.insert((rank, index), at: at)
+            } else if key != "time" && key != "level" && key != "msg" {
+                others.append(index)
+            }
+            metadata.formIndex(after: &index)
         }
-        fields.append(("msg", .string(message)))
+        if others.count > 1 { others.sort { metadata[$0].key < metadata[$1].key } }
+        var line: [UInt8] = []
+        line.reserveCapacity(256)
         switch format {
         case .json:
-            var line = JSONWriter.serialize(.object(JSONObject(fields)))
-            line.append(UInt8(ascii: "\n"))
-            return line
-        case .text:
-            var line: [UInt8] = []
-            for (index, field) in fields.enumerated() {
-                if index > 0 { line.append(UInt8(ascii: " ")) }
-                line.append(contentsOf: field.key.utf8)
-                line.append(UInt8(ascii: "="))
-                appendText(field.value, to: &line)
+            line.append(contentsOf: #"{"time":""#.utf8)
+            appendTimestamp(nanosecondsSinceEpoch, to: &line)
+            line.append(contentsOf: #"","level":"#.utf8)
+            JSONWriter.serializeString(level.rawValue, into: &line)
+            func field(_ key: String, _ value: Logger.MetadataValue) {
+                line.append(UInt8(ascii: ","))
+                JSONWriter.serializeString(key, into: &line)
+                line.append(UInt8(ascii: ":"))
+                if case .string(let text) = value {
+                    JSONWriter.serializeString(text, into: &line)
+                } else {
+                    JSONWriter.serialize(json(value), into: &line)
+                }
             }
+            for item in order { field(metadata[item.index].key, metadata[item.index].value) }
+            for index in others { field(metadata[index].key, metadata[index].value) }
+            line.append(contentsOf: #","msg":"#.utf8)
+            JSONWriter.serializeString(message, into: &line)
+            line.append(contentsOf: "}\n".utf8)
+        case .text:
+            line.append(contentsOf: "time=".utf8)
+            appendTimestamp(nanosecondsSinceEpoch, to: &line)
+            line.append(contentsOf: " level=".utf8)
+            appendText(level.rawValue, to: &line)
+            func field(_ key: String, _ value: Logger.MetadataValue) {
+                line.append(UInt8(ascii: " "))
+                line.append(contentsOf: key.utf8)
+                line.append(UInt8(ascii: "="))
+                if case .string(let text) = value {
+                    appendText(text, to: &line)
+                } else {
+                    appendText(json(value), to: &line)
+                }
+            }
+            for item in order { field(metadata[item.index].key, metadata[item.index].value) }
+            for index in others { field(metadata[index].key, metadata[index].value) }
+            line.append(contentsOf: " msg=".utf8)
+            appendText(message, to: &line)
             line.append(UInt8(ascii: "\n"))
-            return line
         }
+        return line
     }
 
     /// A metadata value as JSON: integers, doubles and booleans given as `.stringConvertible` stay
@@ -81,13 +124,29 @@ public enum LogLine {
     /// A logfmt value: bare when it is safe, else quoted with `\"`, `\\`, `\n`, `\r`, `\t` and
     /// `\u00XX` escapes. Arrays and objects are written as quoted JSON text.
     static func appendText(_ value: JSONValue, to line: inout [UInt8]) {
-        let text: String
         switch value {
-        case .string(let string): text = string
-        case .number(let number): text = number.text
-        case .bool(let flag): text = flag ? "true" : "false"
-        case .null: text = "null"
-        case .array, .object: text = JSONWriter.string(value)
+        case .string(let string): appendText(string, to: &line)
+        case .number(let number): appendText(number.text, to: &line)
+        case .bool(let flag): line.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .null: line.append(contentsOf: "null".utf8)
+        case .array, .object, .encodable: appendText(JSONWriter.string(value), to: &line)
+        }
+    }
+
+    /// `text` as a logfmt value: bare when it is safe, else quoted and escaped.
+    static func appendText(_ text: String, to line: inout [UInt8]) {
+        // Printable ASCII without `=`, `"` and `\\` is written as it is; anything else (empty,
+        // spaces, controls, non-ASCII that may hold C1 controls or U+2028/U+2029) takes the
+        // scalar-by-scalar check below.
+        var plain = !text.isEmpty
+        for byte in text.utf8
+        where byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain {
+            line.append(contentsOf: text.utf8)
+            return
         }
         // Control characters are C0, DEL, C1 (U+0080–U+009F) and the line and paragraph separators
         // U+2028/U+2029, which some viewers break lines at.
@@ -122,7 +181,15 @@ public enum LogLine {
 
     /// RFC 3339 in UTC with milliseconds: `2026-11-29T14:13:59.123Z`.
     /// - Parameter nanosecondsSinceEpoch: nanoseconds since 1970-01-01T00:00:00Z.
+    /// - Returns: the 24-character text.
     public static func timestamp(_ nanosecondsSinceEpoch: Int64) -> String {
+        var bytes: [UInt8] = []
+        appendTimestamp(nanosecondsSinceEpoch, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``timestamp(_:)``'s text to `line`.
+    static func appendTimestamp(_ nanosecondsSinceEpoch: Int64, to line: inout [UInt8]) {
         // Floor division, so that times before the epoch count down from the second before.
         var (whole, nanos) = nanosecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000_000)
         if nanos < 0 {
@@ -130,14 +197,35 @@ public enum LogLine {
             nanos += 1_000_000_000
         }
         var seconds = time_t(whole)
-        let millis = Int(nanos / 1_000_000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        func digits(_ value: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = value
+            if rest >= divisor * 10 {  // a year past 9999: all its digits
+                line.append(contentsOf: String(rest).utf8)
+                return
+            }
+            while divisor > 0 {
+                line.append(UInt8(ascii: "0") &+ UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+        digits(Int(parts.tm_year) + 1900, 4)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mon) + 1, 2)
+        line.append(UInt8(ascii: "-"))
+        digits(Int(parts.tm_mday), 2)
+        line.append(UInt8(ascii: "T"))
+        digits(Int(parts.tm_hour), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_min), 2)
+        line.append(UInt8(ascii: ":"))
+        digits(Int(parts.tm_sec), 2)
+        line.append(UInt8(ascii: "."))
+        digits(Int(nanos / 1_000_000), 3)
+        line.append(UInt8(ascii: "Z"))
     }
 }

@@ -44,7 +44,10 @@ public struct StructuredLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        if let extra = event.metadata {
+            // Most lines carry only the event's own fields: then there is nothing to merge.
+            if fields.isEmpty { fields = extra } else { fields.merge(extra) { _, new in new } }
+        }
         if let error = event.error { fields["error"] = .string("\(error)") }
         output(LogLine.render(
             format: format, nanosecondsSinceEpoch: clock(), level: event.level,

@@ -149,6 +149,7 @@ private indirect enum Canonical: Equatable, CustomStringConvertible {
             var members: [String: Canonical] = [:]
             for (key, value) in object.members { members[key] = Canonical(value) }
             self = .object(members)
+        case .encodable(let value): self.init(value.json)
         }
     }
 

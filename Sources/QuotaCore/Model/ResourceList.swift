@@ -26,7 +26,9 @@ public struct ResourceList: Sendable, Equatable {
 
     /// The entries in name order, for stable output.
     public var sorted: [(name: ResourceName, quantity: Quantity)] {
-        amounts.sorted { $0.key < $1.key }.map { (name: $0.key, quantity: $0.value) }
+        var entries = amounts.map { (name: $0.key, quantity: $0.value) }
+        if entries.count > 1 { entries.sort { $0.name < $1.name } }
+        return entries
     }
 
     /// Checks the rules a ResourceQuota's hard limits follow (ValidateResourceQuantityValue in

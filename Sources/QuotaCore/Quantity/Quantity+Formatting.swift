@@ -10,18 +10,27 @@ extension Quantity {
     /// - BinarySI: if the value is a whole number of units and `|value| >= 1024`, divide out 1024 while it
     ///   divides evenly and use `Ki Mi Gi Ti Pi Ei` (`"1536Mi"`, `"5000Mi"`); otherwise as DecimalSI.
     public var description: String {
-        if nanoUnits == 0 { return "0" }
+        var text: [UInt8] = []
+        appendDescription(to: &text)
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Appends ``description``'s text (ASCII letters, digits, `-` and `.`, never anything JSON
+    /// would escape) to `bytes`.
+    /// - Parameter bytes: The buffer to append to.
+    public func appendDescription(to bytes: inout [UInt8]) {
+        if nanoUnits == 0 { return bytes.append(UInt8(ascii: "0")) }
         switch format {
         case .binarySI:
             let binaryThreshold = 1024 * Quantity.nanoUnitsPerUnit
             if nanoUnits.magnitude >= binaryThreshold.magnitude && isWholeNumber {
-                return binaryText()
+                return appendBinaryText(to: &bytes)
             }
-            return decimalText(exponentNotation: false)
+            appendDecimalText(exponentNotation: false, to: &bytes)
         case .decimalSI:
-            return decimalText(exponentNotation: false)
+            appendDecimalText(exponentNotation: false, to: &bytes)
         case .decimalExponent:
-            return decimalText(exponentNotation: true)
+            appendDecimalText(exponentNotation: true, to: &bytes)
         }
     }
 
@@ -30,9 +39,23 @@ extension Quantity {
     private func canonicalDecimal() -> (mantissa: Int128, exponent: Int) {
         var mantissa = nanoUnits
         var exponent = -9
-        while mantissa % 10 == 0 {
-            mantissa /= 10
-            exponent += 1
+        // Whole units are the common case: one 128-bit division instead of nine, then the rest
+        // in 64-bit arithmetic when the mantissa fits (the digits are the same either way).
+        if mantissa % Quantity.nanoUnitsPerUnit == 0 {
+            mantissa /= Quantity.nanoUnitsPerUnit
+            exponent = 0
+        }
+        if var narrow = Int64(exactly: mantissa) {
+            while narrow % 10 == 0 {
+                narrow /= 10
+                exponent += 1
+            }
+            mantissa = Int128(narrow)
+        } else {
+            while mantissa % 10 == 0 {
+                mantissa /= 10
+                exponent += 1
+            }
         }
         // Swift's % keeps the dividend's sign, like Go's; always move the exponent down.
         switch exponent % 3 {
@@ -48,18 +71,26 @@ extension Quantity {
         return (mantissa, exponent)
     }
 
-    private func decimalText(exponentNotation: Bool) -> String {
+    private func appendDecimalText(exponentNotation: Bool, to bytes: inout [UInt8]) {
         let (mantissa, exponent) = canonicalDecimal()
-        let digits = String(mantissa)
-        if exponentNotation {
-            return exponent == 0 ? digits : digits + "e" + String(exponent)
+        if let narrow = Int64(exactly: mantissa) {
+            appendDecimal(narrow, to: &bytes)
+        } else {
+            bytes.append(contentsOf: String(mantissa).utf8)
         }
-        let suffix: String
+        if exponentNotation {
+            if exponent != 0 {
+                bytes.append(UInt8(ascii: "e"))
+                appendDecimal(Int64(exponent), to: &bytes)
+            }
+            return
+        }
+        let suffix: StaticString
         switch exponent {
         case -9: suffix = "n"
         case -6: suffix = "u"
         case -3: suffix = "m"
-        case 0: suffix = ""
+        case 0: return
         case 3: suffix = "k"
         case 6: suffix = "M"
         case 9: suffix = "G"
@@ -68,30 +99,29 @@ extension Quantity {
         case 18: suffix = "E"
         // Unreachable inside the range (|value| < 2^63 units keeps exponent in -9...18);
         // e-notation keeps the text truthful if it ever happened.
-        default: suffix = "e" + String(exponent)
+        default:
+            bytes.append(UInt8(ascii: "e"))
+            return appendDecimal(Int64(exponent), to: &bytes)
         }
-        return digits + suffix
+        bytes.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
     }
 
     /// Whole units with as many factors of 1024 moved into the suffix as divide evenly
     /// (Kubernetes `AsCanonicalBase1024Bytes`). Requires a whole, non-zero value.
-    private func binaryText() -> String {
-        var units = nanoUnits / Quantity.nanoUnitsPerUnit
+    private func appendBinaryText(to bytes: inout [UInt8]) {
+        // |value| < 2^63 units (``Quantity/nanoUnitsLimit``): whole units fit in 64 bits.
+        guard var units = Int64(exactly: nanoUnits / Quantity.nanoUnitsPerUnit) else {
+            return appendDecimalText(exponentNotation: false, to: &bytes)
+        }
         var power = 0
         while units.magnitude >= 1024 && units % 1024 == 0 && power < 6 {
             units /= 1024
             power += 1
         }
-        let suffix: String
-        switch power {
-        case 1: suffix = "Ki"
-        case 2: suffix = "Mi"
-        case 3: suffix = "Gi"
-        case 4: suffix = "Ti"
-        case 5: suffix = "Pi"
-        case 6: suffix = "Ei"
-        default: suffix = ""
-        }
-        return String(units) + suffix
+        appendDecimal(units, to: &bytes)
+        guard power > 0 else { return }
+        let prefixes: StaticString = "KMGTPE"
+        bytes.append(prefixes.utf8Start[power - 1])
+        bytes.append(UInt8(ascii: "i"))
     }
 }

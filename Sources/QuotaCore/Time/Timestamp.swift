@@ -22,12 +22,34 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 in UTC with microseconds, as Kubernetes writes a MicroTime: `2026-11-29T12:00:00.000000Z`.
     public var rfc3339: String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        appendRFC3339(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends ``rfc3339``'s text to `bytes`, digit by digit (it is on every lease's answer).
+    /// - Parameter bytes: The buffer to append to.
+    public func appendRFC3339(to bytes: inout [UInt8]) {
         let seconds = nanosecondsSinceEpoch.floorDivided(by: 1_000_000_000)
         let micros = (nanosecondsSinceEpoch - seconds * 1_000_000_000) / 1_000
         let days = seconds.floorDivided(by: 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(micros, 6))Z"
+        appendPadded(year, 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(month, 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendPadded(day, 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendPadded(secondOfDay / 3600, 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(secondOfDay % 3600 / 60, 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendPadded(secondOfDay % 60, 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendPadded(micros, 6, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
     }
 
     public var description: String { rfc3339 }
@@ -47,9 +69,21 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 }
 
-private func pad(_ value: Int64, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+/// `value` in decimal, zero-padded on the left to `width` digits; a negative value or one wider
+/// than `width` is written as it is (no timestamp within Int64 nanoseconds has either).
+private func appendPadded(_ value: Int64, _ width: Int, to bytes: inout [UInt8]) {
+    var divisor: Int64 = 1
+    for _ in 1..<width { divisor *= 10 }
+    guard value >= 0, value < divisor * 10 else {
+        bytes.append(contentsOf: String(value).utf8)
+        return
+    }
+    var rest = value
+    while divisor > 0 {
+        bytes.append(UInt8(ascii: "0") &+ UInt8(rest / divisor))
+        rest %= divisor
+        divisor /= 10
+    }
 }
 
 extension Int64 {

@@ -88,7 +88,7 @@ struct CallRecord: Sendable {
         switch outcome {
         case .success(let result):
             code = 0
-            if let leaseObject = result["lease"], case .object = leaseObject {
+            if let leaseObject = result["lease"], leaseObject["id"] != nil {
                 lease = Self.text(leaseObject["id"]) ?? lease
                 pool = Self.text(leaseObject["pool"]) ?? pool
                 holder = Self.text(leaseObject["holder"]) ?? holder

@@ -7,12 +7,37 @@ extension ResourceList {
     var json: JSONValue {
         .object(JSONObject(sorted.map { (key: $0.name.rawValue, value: JSONValue.string($0.quantity.description)) }))
     }
+
+    /// Appends the text of ``json``.
+    func encode(into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "{"))
+        for (index, entry) in sorted.enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            JSONWriter.serializeString(entry.name.rawValue, into: &buffer)
+            JSONWriter.append(raw: ":\"", to: &buffer)
+            entry.quantity.appendDescription(to: &buffer)  // never needs escaping
+            buffer.append(UInt8(ascii: "\""))
+        }
+        buffer.append(UInt8(ascii: "}"))
+    }
 }
 
 extension Dictionary where Key == String, Value == String {
     /// A label map as a JSON object, keys in order.
     var json: JSONValue {
         .object(JSONObject(sorted { $0.key < $1.key }.map { (key: $0.key, value: JSONValue.string($0.value)) }))
+    }
+
+    /// Appends the text of ``json``.
+    func encode(into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "{"))
+        for (index, entry) in sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { buffer.append(UInt8(ascii: ",")) }
+            JSONWriter.serializeString(entry.key, into: &buffer)
+            buffer.append(UInt8(ascii: ":"))
+            JSONWriter.serializeString(entry.value, into: &buffer)
+        }
+        buffer.append(UInt8(ascii: "}"))
     }
 }
 
@@ -21,43 +46,13 @@ extension Int64 {
 }
 
 extension Lease {
-    /// The lease as results carry it.
-    var json: JSONValue {
-        var object = JSONObject()
-        object.append("id", .string(id.rawValue))
-        object.append("pool", .string(pool.rawValue))
-        object.append("resources", resources.json)
-        object.append("holder", .string(holder))
-        object.append("labels", labels.json)
-        object.append("state", .string(state.rawValue))
-        object.append("createdAt", .string(createdAt.rfc3339))
-        object.append("expiresAt", .string(expiresAt.rfc3339))
-        object.append("ttlSeconds", ttlSeconds.json)
-        object.append("revision", revision.json)
-        object.append("modRevision", modRevision.json)
-        if let endedAt { object.append("endedAt", .string(endedAt.rfc3339)) }
-        return .object(object)
-    }
+    /// The lease as results carry it: a ``LeaseObject``, written straight to bytes.
+    var json: JSONValue { .encodable(LeaseObject(lease: self)) }
 }
 
 extension PoolView {
-    /// The PoolView object of the API.
-    var json: JSONValue {
-        var object = JSONObject()
-        object.append("name", .string(name.rawValue))
-        object.append("capacity", capacity.json)
-        object.append("reserved", reserved.json)
-        object.append("available", available.json)
-        object.append("overcommitted", .bool(overcommitted))
-        object.append("maxLeases", maxLeases.map(\.json) ?? .null)
-        object.append("activeLeases", activeLeases.json)
-        if let base { object.append("base", base.json) }
-        if let effective { object.append("effective", effective.json) }
-        object.append("children", .array(children.map { .string($0.rawValue) }))
-        object.append("labels", labels.json)
-        object.append("revision", revision.json)
-        return .object(object)
-    }
+    /// The PoolView object of the API: a ``PoolViewObject``, written straight to bytes.
+    var json: JSONValue { .encodable(PoolViewObject(view: self)) }
 }
 
 extension Denial {

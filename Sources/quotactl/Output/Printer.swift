@@ -50,6 +50,7 @@ enum Printer {
         case .string(let text): .scalar(text.represented())
         case .array(let items): Node(items.map(node))
         case .object(let object): Node(object.members.map { (Node.scalar($0.key.represented()), node($0.value)) })
+        case .encodable(let value): node(value.json)
         }
     }
 }
