@@ -138,6 +138,8 @@ extension Ledger {
 
     /// Why `pool` cannot take `resources` and one more lease, or nil when it can.
     func denial(in pool: Pool, for resources: ResourceList) -> Denial? {
+        // Most reserves fit: find that out without building the three lists of a denial.
+        guard lacksRoom(pool, for: resources) else { return nil }
         var requested = ResourceList()
         var available = ResourceList()
         var shortfall = ResourceList()
@@ -165,6 +167,19 @@ extension Ledger {
         }
         guard !shortfall.isEmpty else { return nil }
         return Denial(pool: pool.name, requested: requested, available: available, shortfall: shortfall)
+    }
+
+    /// True when ``denial(in:for:)`` finds a shortfall: some resource's `used + want` exceeds its
+    /// limit (or `used` already does), or one more lease exceeds `maxLeases`.
+    private func lacksRoom(_ pool: Pool, for resources: ResourceList) -> Bool {
+        for (name, limit) in pool.capacity.amounts {
+            let used = pool.reserved[name] ?? .zero
+            if used > limit { return true }
+            let left = (try? limit.subtracting(used)) ?? .zero
+            if (resources[name] ?? .zero) > left { return true }
+        }
+        if let maxLeases = pool.maxLeases, pool.activeLeases + 1 > maxLeases { return true }
+        return false
     }
 
     /// Ends an active lease and frees its charge. Releasing an unknown, released or expired lease is
