@@ -77,7 +77,8 @@ extension HTTPRequest {
         var target = evhttp_request_get_uri(request).map { String(cString: $0) } ?? "/"
         // The absolute form (`GET http://host/path`), which a server must accept (RFC 9112
         // section 3.2.2): route by its path.
-        for scheme in ["http://", "https://"] where target.lowercased().hasPrefix(scheme) {
+        // (The origin form, `/path`, is nearly every request: it skips the lowercasing.)
+        for scheme in ["http://", "https://"] where target.utf8.first != UInt8(ascii: "/") && target.lowercased().hasPrefix(scheme) {
             let rest = target.dropFirst(scheme.count)
             target = rest.firstIndex(where: { $0 == "/" || $0 == "?" }).map { rest[$0...].hasPrefix("?") ? "/" + rest[$0...] : String(rest[$0...]) } ?? "/"
         }
@@ -91,6 +92,7 @@ extension HTTPRequest {
             query = nil
         }
         var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(8)
         if let list = evhttp_request_get_input_headers(request) {
             var entry = list.pointee.tqh_first
             while let field = entry {

@@ -242,7 +242,7 @@ final class ReplicaCycle<Reply> {
             }
             let answered = collecting?.count ?? 0
             call.run()
-            if !locking, service.pendingChanges != nil {
+            if !locking, service.hasPendingChanges {
                 service.rollbackUncommitted()
                 collecting?.removeSubrange(answered...)
                 deferred.append(Call(run: call.run, mayWrite: true))

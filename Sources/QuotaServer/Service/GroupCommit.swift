@@ -46,7 +46,7 @@ final class GroupCommit<Reply> {
     ///   - reply: where the reply goes.
     ///   - body: the JSON-RPC response, or nil for 204 (only notifications were sent).
     func reply(_ reply: Reply, body: [UInt8]?) {
-        if service.pendingChanges != nil || !pending.isEmpty {
+        if service.hasPendingChanges || !pending.isEmpty {
             pending.append((reply, body))
             scheduleCommit()
         } else {
@@ -89,7 +89,7 @@ final class GroupCommit<Reply> {
     /// - Returns: true when the store committed.
     @discardableResult
     func probe() -> Bool {
-        guard lastCommitFailed, service.pendingChanges == nil else { return !lastCommitFailed }
+        guard lastCommitFailed, !service.hasPendingChanges else { return !lastCommitFailed }
         do {
             try store.commit(ChangeSet(pools: [:], leases: [:], revision: service.ledger.revision))
             lastCommitFailed = false

@@ -264,7 +264,7 @@ public final class QuotaServer {
             return scheduleExpiry()
         }
         _ = service.expireDue()
-        if service.pendingChanges != nil {
+        if service.hasPendingChanges {
             commitTrigger?.activate()
         } else {
             if groupCommit?.lastCommitFailed == true, groupCommit?.probe() == true { storeRecovered() }

@@ -68,8 +68,12 @@ public final class QuotaService: @unchecked Sendable {
         return max(0, Double(nanos) / 1e9)
     }
 
-    /// The pending changes, for the group commit.
+    /// The pending changes, for the group commit. Building them reads every changed pool and
+    /// lease: to ask whether there are any, use ``hasPendingChanges``.
     public var pendingChanges: ChangeSet? { ledger.hasPendingChanges ? ledger.pendingChanges : nil }
+
+    /// True when the ledger has changes not yet committed (cheap: builds no ``ChangeSet``).
+    public var hasPendingChanges: Bool { ledger.hasPendingChanges }
 
     /// The group commit succeeded.
     public func acknowledgeCommit() { ledger.acknowledgeCommit() }
