@@ -138,16 +138,16 @@ public enum LogLine {
         // Printable ASCII without `=`, `"` and `\\` is written as it is; anything else (empty,
         // spaces, controls, non-ASCII that may hold C1 controls or U+2028/U+2029) takes the
         // scalar-by-scalar check below.
-        var plain = !text.isEmpty
-        for byte in text.utf8
-        where byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            plain = false
-            break
+        let plain: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard !bytes.isEmpty else { return false }
+            for byte in bytes
+            where byte <= 0x20 || byte >= 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return false
+            }
+            line.append(contentsOf: bytes)
+            return true
         }
-        if plain {
-            line.append(contentsOf: text.utf8)
-            return
-        }
+        if plain == true { return }
         // Control characters are C0, DEL, C1 (U+0080–U+009F) and the line and paragraph separators
         // U+2028/U+2029, which some viewers break lines at.
         func isControl(_ scalar: Unicode.Scalar) -> Bool {

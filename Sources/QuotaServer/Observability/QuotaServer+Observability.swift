@@ -116,10 +116,11 @@ extension QuotaServer {
         default: level = .debug
         }
         guard logger.logLevel <= level else { return }
-        var metadata: Logger.Metadata = [
-            "event": .string(call.code == 1002 ? "denied" : "call"), "method": .string(call.method),
-            "code": .stringConvertible(call.code), "duration": .stringConvertible(duration.seconds),
-        ]
+        var metadata = Logger.Metadata(minimumCapacity: 12)
+        metadata["event"] = .string(call.code == 1002 ? "denied" : "call")
+        metadata["method"] = .string(call.method)
+        metadata["code"] = .stringConvertible(call.code)
+        metadata["duration"] = .stringConvertible(duration.seconds)
         if let principal = call.principal { metadata["principal"] = .string(principal) }
         if let pool = call.pool { metadata["pool"] = .string(pool) }
         if let lease = call.lease { metadata["lease"] = .string(lease) }
