@@ -4,7 +4,8 @@
 /// Values are plain `Sendable` value types. Numbers keep their source text
 /// (`JSONNumber`), and objects keep their members in source order, duplicates
 /// included (`JSONObject`). Equality is structural and order-sensitive; numbers
-/// compare by text.
+/// compare by text. A result may also be carried as ``encodable(_:)``, a value that writes its
+/// own text and otherwise reads as the tree it stands for (``JSONEncodable``).
 ///
 /// Values are freed and compared recursively, so keep nesting modest; everything
 /// the reader produces is at most `maxDepth` (default 64) levels deep.
@@ -38,14 +39,14 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue {
-    /// Whether the value is `null`.
-    /// The value itself, or for ``encodable(_:)`` its ``JSONEncodable/json`` (one level: members
-    /// inside may still be encodable).
+    /// The value itself, or for ``encodable(_:)`` its ``JSONEncodable/json``: never `.encodable`
+    /// at the top (members inside may still be).
     public var materialized: JSONValue {
         if case .encodable(let value) = self { return value.json.materialized }
         return self
     }
 
+    /// Whether the value is `null`.
     public var isNull: Bool {
         if case .null = materialized { return true }
         return false
