@@ -123,22 +123,4 @@ public struct JSONWriter {
     public static func append(raw literal: StaticString, to buffer: inout [UInt8]) {
         append(literal, to: &buffer)
     }
-
-    /// Appends an integer as a JSON number: its decimal digits, as `JSONNumber(value).text`.
-    /// - Parameters:
-    ///   - value: The integer.
-    ///   - buffer: The buffer to append to.
-    public static func append(integer value: Int64, to buffer: inout [UInt8]) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-        }
-    }
 }

@@ -74,14 +74,14 @@ extension Quantity {
     private func appendDecimalText(exponentNotation: Bool, to bytes: inout [UInt8]) {
         let (mantissa, exponent) = canonicalDecimal()
         if let narrow = Int64(exactly: mantissa) {
-            appendDecimal(narrow, to: &bytes)
+            narrow.appendDecimal(to: &bytes)
         } else {
             bytes.append(contentsOf: String(mantissa).utf8)
         }
         if exponentNotation {
             if exponent != 0 {
                 bytes.append(UInt8(ascii: "e"))
-                appendDecimal(Int64(exponent), to: &bytes)
+                Int64(exponent).appendDecimal(to: &bytes)
             }
             return
         }
@@ -101,7 +101,7 @@ extension Quantity {
         // e-notation keeps the text truthful if it ever happened.
         default:
             bytes.append(UInt8(ascii: "e"))
-            return appendDecimal(Int64(exponent), to: &bytes)
+            return Int64(exponent).appendDecimal(to: &bytes)
         }
         bytes.append(contentsOf: UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
     }
@@ -118,7 +118,7 @@ extension Quantity {
             units /= 1024
             power += 1
         }
-        appendDecimal(units, to: &bytes)
+        units.appendDecimal(to: &bytes)
         guard power > 0 else { return }
         let prefixes: StaticString = "KMGTPE"
         bytes.append(prefixes.utf8Start[power - 1])

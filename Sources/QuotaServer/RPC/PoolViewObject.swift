@@ -39,12 +39,12 @@ struct PoolViewObject: JSONEncodable {
         view.available.encode(into: &buffer)
         JSONWriter.append(raw: view.overcommitted ? #","overcommitted":true,"maxLeases":"# : #","overcommitted":false,"maxLeases":"#, to: &buffer)
         if let maxLeases = view.maxLeases {
-            JSONWriter.append(integer: maxLeases, to: &buffer)
+            maxLeases.appendDecimal(to: &buffer)
         } else {
             JSONWriter.append(raw: "null", to: &buffer)
         }
         JSONWriter.append(raw: #","activeLeases":"#, to: &buffer)
-        JSONWriter.append(integer: view.activeLeases, to: &buffer)
+        view.activeLeases.appendDecimal(to: &buffer)
         if let base = view.base {
             JSONWriter.append(raw: #","base":"#, to: &buffer)
             base.encode(into: &buffer)
@@ -61,7 +61,7 @@ struct PoolViewObject: JSONEncodable {
         JSONWriter.append(raw: #"],"labels":"#, to: &buffer)
         view.labels.encode(into: &buffer)
         JSONWriter.append(raw: #","revision":"#, to: &buffer)
-        JSONWriter.append(integer: view.revision, to: &buffer)
+        view.revision.appendDecimal(to: &buffer)
         buffer.append(UInt8(ascii: "}"))
     }
 
