@@ -15,7 +15,7 @@ extension Quantity {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// Appends ``description``'s text (ASCII letters, digits, `-` and `.`, never anything JSON
+    /// Appends ``description``'s text (ASCII letters, digits and `-`, never anything JSON
     /// would escape) to `bytes`.
     /// - Parameter bytes: The buffer to append to.
     public func appendDescription(to bytes: inout [UInt8]) {
