@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import signal
 import subprocess
 import sys
@@ -49,6 +50,12 @@ class Server:
                     return round(int(line.split()[1]) / 1024, 1)
         return None
 
+    def cpu_seconds(self):
+        """User plus system CPU the process has used so far (/proc/PID/stat utime and stime)."""
+        with open(f"/proc/{self.process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -61,16 +68,31 @@ class Server:
 
 def quota_load(binary, port, seconds, *flags):
     """One quota-load run against one server or, with a list of ports, against several replicas
-    together; its -o json report, with the exit status added."""
+    together; its -o json report, with the exit status and quota-load's own CPU seconds added."""
     ports = port if isinstance(port, list) else [port]
     servers = [flag for p in ports for flag in ("--server", f"http://127.0.0.1:{p}")]
     argv = [binary, *servers, "--duration", f"{seconds}s", "-o", "json", *flags]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     run = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if not run.stdout.strip():
         raise SystemExit(f"bench: quota-load {flags} failed: {run.stderr}")
     report = json.loads(run.stdout)
     report["exitStatus"] = run.returncode
+    report["clientCpuSeconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return report
+
+
+def loaded(servers, binary, port, seconds, *flags):
+    """quota_load, with the CPU the servers used meanwhile added (`serverCpuSeconds`)."""
+    before = sum(server.cpu_seconds() for server in servers)
+    report = quota_load(binary, port, seconds, *flags)
+    report["serverCpuSeconds"] = sum(server.cpu_seconds() for server in servers) - before
+    return report
+
+
+def micros_per(seconds, count):
+    return round(seconds / count * 1e6, 1) if seconds is not None and count else None
 
 
 def figures(report):
@@ -82,6 +104,10 @@ def figures(report):
         "errors": report["errors"],
         "checkPassed": report["passed"] and report["exitStatus"] == 0,
         "checkViolations": (report.get("check") or {}).get("violations", [])[:5],
+        # CPU per call (a batch of 100 counts 100), user plus system time: the server's and
+        # quota-load's. Steadier than throughput on a shared machine, and it shows the client's share.
+        "serverCpuMicrosPerCall": micros_per(report.get("serverCpuSeconds"), report["calls"]),
+        "clientCpuMicrosPerCall": micros_per(report["clientCpuSeconds"], report["calls"]),
     }
 
 
@@ -102,8 +128,8 @@ def ratio(row):
 def measure_null(args, null, connections):
     """The null server's requests/s at `connections`, measured right before the scenario it is
     compared with, so both see the same background load on the machine."""
-    report = quota_load(args.quota_load, null.port, args.duration, "--no-check", "--connections", str(connections),
-                        "--mix", "inspect=1")
+    report = loaded([null], args.quota_load, null.port, args.duration, "--no-check", "--connections", str(connections),
+                    "--mix", "inspect=1")
     return figures(report)
 
 
@@ -111,11 +137,13 @@ def run_scenario(args, null, store, name, connections, flags, servers):
     """One scenario row: the null server at the same connections, then quota-load against the
     servers (one, or several replicas together)."""
     reference = measure_null(args, null, connections)
-    report = quota_load(args.quota_load, [server.port for server in servers], args.duration,
-                        "--connections", str(connections), *flags)
+    report = loaded(servers, args.quota_load, [server.port for server in servers], args.duration,
+                    "--connections", str(connections), *flags)
     row = {"store": store, "scenario": name, "connections": connections, "replicas": len(servers), **figures(report)}
     row["nullRequestsPerSecond"] = reference["requestsPerSecond"]
     row["nullP99Ms"] = reference["p99Ms"]
+    row["nullServerCpuMicrosPerRequest"] = reference["serverCpuMicrosPerCall"]
+    row["nullClientCpuMicrosPerRequest"] = reference["clientCpuMicrosPerCall"]
     # An open-loop run's throughput is its rate: a ratio would say nothing.
     row["ratioToNull"] = None if "--rate" in flags else round(row["opsPerSecond"] / reference["requestsPerSecond"], 3)
     # Several replicas: the largest peak RSS of them (each is its own process).
@@ -126,7 +154,9 @@ def run_scenario(args, null, store, name, connections, flags, servers):
     row["loadAverage"] = open("/proc/loadavg").read().split()[0]
     print(f"{store:8s} {name:42s} {row['opsPerSecond']:9.0f} ops/s  x{ratio(row)} of null "
           f"({reference['requestsPerSecond']:.0f}/s)  p50 {row['p50Ms']:.3f}  p99 {row['p99Ms']:.3f}  "
-          f"p99.9 {row['p999Ms']:.3f} ms  RSS {row['peakRssMiB']} MiB  errors {row['errors'] or 'none'}  "
+          f"p99.9 {row['p999Ms']:.3f} ms  CPU µs/call {row['serverCpuMicrosPerCall']} (null "
+          f"{row['nullServerCpuMicrosPerRequest']}, client {row['clientCpuMicrosPerCall']})  "
+          f"RSS {row['peakRssMiB']} MiB  errors {row['errors'] or 'none'}  "
           f"check {'ok' if row['checkPassed'] else 'FAILED ' + '; '.join(row['checkViolations'])}",
           flush=True)
     return row
@@ -233,12 +263,14 @@ def write_results(results, out):
         f"postgres: {results.get('postgres') or 'not run'}; 2 replicas: two quotad processes on one database, "
         "quota-load spreading its connections over both (peak RSS: the larger of the two).",
         "",
-        "| store | scenario | ops/s | null req/s | × null | p50 ms | p99 ms | p99.9 ms | peak RSS MiB | check |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| store | scenario | ops/s | null req/s | × null | p50 ms | p99 ms | p99.9 ms | server CPU µs/call (null) | client CPU µs/call (null) | peak RSS MiB | check |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in results["scenarios"]:
         lines.append(f"| {row['store']} | {row['scenario']} | {row['opsPerSecond']:.0f} | {row['nullRequestsPerSecond']:.0f} | "
                      f"{ratio(row)} | {row['p50Ms']:.3f} | {row['p99Ms']:.3f} | {row['p999Ms']:.3f} | "
+                     f"{row['serverCpuMicrosPerCall']} ({row['nullServerCpuMicrosPerRequest']}) | "
+                     f"{row['clientCpuMicrosPerCall']} ({row['nullClientCpuMicrosPerRequest']}) | "
                      f"{row['peakRssMiB']} | {'ok' if row['checkPassed'] else 'FAILED'} |")
     for row in results["scenarios"]:
         if row.get("perServer"):
