@@ -107,8 +107,12 @@ extension Ledger {
 
     /// True when `name` follows ``vmNameRule``.
     public static func isValidVMName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= maxTextBytes
-            && !name.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
+        !name.isEmpty && name.utf8.count <= maxTextBytes && firstControlCharacter(in: name) == nil
+    }
+
+    /// The first C0 control character or DEL in `text`, if any: VM names and holders hold none.
+    static func firstControlCharacter(in text: String) -> Unicode.Scalar? {
+        text.unicodeScalars.first { $0.value < 0x20 || $0.value == 0x7F }
     }
 
     /// Checks a lease's holder: at most ``maxTextBytes`` bytes without control characters (a
@@ -118,7 +122,7 @@ extension Ledger {
         if holder.utf8.count > maxTextBytes {
             throw .invalidArgument(field: "holder", reason: "is \(holder.utf8.count) bytes; at most \(maxTextBytes) are allowed")
         }
-        if let control = holder.unicodeScalars.first(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        if let control = firstControlCharacter(in: holder) {
             let hex = String(control.value, radix: 16, uppercase: true)
             throw .invalidArgument(field: "holder", reason: "must not contain control characters (found U+\(String(repeating: "0", count: 4 - hex.count) + hex))")
         }
