@@ -121,11 +121,11 @@ extension QuotaServer {
     /// (Read byte by byte: it runs on every call, and splitting and lower-casing Strings cost
     /// about 7 % of an inspect's instructions.)
     static func isJSONMediaType(_ value: String) -> Bool {
-        let expected = Array("application/json".utf8)
+        let expected: StaticString = "application/json"
         var bytes = value.utf8[...]
         while let first = bytes.first, first == 0x20 || first == 0x09 { bytes.removeFirst() }
-        guard bytes.count >= expected.count else { return false }
-        for byte in expected {
+        guard bytes.count >= expected.utf8CodeUnitCount else { return false }
+        for byte in UnsafeBufferPointer(start: expected.utf8Start, count: expected.utf8CodeUnitCount) {
             // ASCII case folding: only letters differ by 0x20.
             let next = bytes.removeFirst()
             guard next == byte || (byte >= 0x61 && byte <= 0x7A && next == byte - 0x20) else { return false }
