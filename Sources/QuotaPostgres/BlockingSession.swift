@@ -10,10 +10,10 @@ final class BlockingSession {
     /// backend is down) would otherwise hold quotad's start-up forever. A `connect_timeout` in the
     /// URL wins.
     /// - Throws: ``PostgresError/connection(_:)`` with libpq's reason.
-    init(conninfo: String, connectTimeoutSeconds: Int = 10) throws(PostgresError) {
+    init(conninfo: String, connectTimeoutSeconds: Int) throws(PostgresError) {
         // Keywords are processed in order and the expanded URL comes last, so its own values win.
         let opened = ConnectionParameters.withArrays([
-            (keyword: "connect_timeout", value: String(max(2, connectTimeoutSeconds))), (keyword: "dbname", value: conninfo),
+            (keyword: "connect_timeout", value: String(connectTimeoutSeconds)), (keyword: "dbname", value: conninfo),
         ]) { keywords, values in PQconnectdbParams(keywords, values, 1) }
         guard let connection = opened else { throw .connection("out of memory") }
         guard PQstatus(connection) == CONNECTION_OK else {

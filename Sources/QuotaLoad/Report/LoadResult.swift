@@ -117,6 +117,13 @@ public struct LoadResult: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Error counts by code as a JSON object, codes in order.
+    private func errorsJSON(_ errors: [String: Int]) -> JSONValue {
+        var object = JSONObject()
+        for (key, count) in errors.sorted(by: { $0.key < $1.key }) { object.append(key, JSONValue(count)) }
+        return .object(object)
+    }
+
     private func errorList(_ errors: [String: Int]) -> String {
         guard !errors.isEmpty else { return "none" }
         return errors.sorted { $0.key < $1.key }
@@ -128,8 +135,6 @@ public struct LoadResult: Sendable {
         let c = configuration
         var methods = JSONObject()
         for (name, histogram) in rows where name != "all" { methods.append(name, summary(histogram)) }
-        var errors = JSONObject()
-        for (key, count) in statistics.errors.sorted(by: { $0.key < $1.key }) { errors.append(key, JSONValue(count)) }
         var object = JSONObject()
         // The first server: the one the pools were set up through.
         object.append("server", .string(c.servers[0].description))
@@ -149,7 +154,7 @@ public struct LoadResult: Sendable {
         object.append("methods", .object(methods))
         object.append("all", summary(statistics.allCalls))
         object.append("requestLatency", summary(statistics.requestLatency))
-        object.append("errors", .object(errors))
+        object.append("errors", errorsJSON(statistics.errors))
         object.append("violations", .array(statistics.violations.map(JSONValue.string)))
         object.append("violationCount", JSONValue(statistics.violationCount))
         object.append("servers", .array(servers.map(serverJSON)))
@@ -169,8 +174,6 @@ public struct LoadResult: Sendable {
     /// One server's part of the run: its connections, requests and calls with their rates (over
     /// the whole run's elapsed time), its latency summary (ms) and its errors by code.
     private func serverJSON(_ part: ServerResult) -> JSONValue {
-        var errors = JSONObject()
-        for (key, count) in part.statistics.errors.sorted(by: { $0.key < $1.key }) { errors.append(key, JSONValue(count)) }
         var object = JSONObject()
         object.append("server", .string(part.server.description))
         object.append("connections", JSONValue(part.connections))
@@ -180,7 +183,7 @@ public struct LoadResult: Sendable {
         object.append("callsPerSecond", number(rate(part.statistics.allCalls.totalCount)))
         object.append("succeeded", JSONValue(part.statistics.succeeded))
         object.append("all", summary(part.statistics.allCalls))
-        object.append("errors", .object(errors))
+        object.append("errors", errorsJSON(part.statistics.errors))
         object.append("violationCount", JSONValue(part.statistics.violationCount))
         return .object(object)
     }

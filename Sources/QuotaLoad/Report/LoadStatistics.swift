@@ -45,10 +45,13 @@ public struct LoadStatistics: Sendable {
         errors[key, default: 0] += calls
     }
 
+    /// How many violation messages are kept (``violationCount`` counts all).
+    static let violationsKept = 20
+
     /// Notes a violation.
     mutating func violation(_ message: String) {
         violationCount += 1
-        if violations.count < 20 { violations.append(message) }
+        if violations.count < Self.violationsKept { violations.append(message) }
     }
 
     /// Adds another run's figures to these: histograms, counts, errors and violations (the
@@ -63,7 +66,7 @@ public struct LoadStatistics: Sendable {
         requests += other.requests
         succeeded += other.succeeded
         for (key, count) in other.errors { errors[key, default: 0] += count }
-        violations += other.violations.prefix(max(0, 20 - violations.count))
+        violations += other.violations.prefix(max(0, Self.violationsKept - violations.count))
         violationCount += other.violationCount
     }
 

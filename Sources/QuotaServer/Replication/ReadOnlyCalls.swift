@@ -1,3 +1,5 @@
+import QuotaAuth
+
 /// A cheap guess, from a request body's bytes, of whether its calls can only read: every
 /// `"method"` member names `inspect` or `rpc.discover`, written plainly. A replica on PostgreSQL
 /// answers such requests in a read-only snapshot without taking the revision row's lock
@@ -6,7 +8,8 @@
 /// Only a hint: a request guessed read-only that changes something anyway (an escaped method
 /// name, say) is noticed by the ledger's journal, undone, and run again under the lock.
 enum ReadOnlyCalls {
-    static let readMethods: [[UInt8]] = [Array(#""inspect""#.utf8), Array(#""rpc.discover""#.utf8)]
+    /// A reader's methods (``QuotaAuth/Role/readMethods``), each as a quoted JSON string.
+    static let readMethods: [[UInt8]] = Role.readMethods.map { Array("\"\($0)\"".utf8) }
     static let methodKey = Array(#""method""#.utf8)
 
     /// True when the body may change the ledger (the safe answer when in doubt).

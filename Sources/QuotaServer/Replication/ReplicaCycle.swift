@@ -106,7 +106,7 @@ final class ReplicaCycle<Reply> {
     /// - Parameters:
     ///   - mayWrite: false when the request can only read; a wrong false costs a second run.
     ///   - call: runs the request and hands its reply to ``reply(_:body:)``.
-    func submit(mayWrite: Bool = true, _ call: @escaping () -> Void) {
+    func submit(mayWrite: Bool, _ call: @escaping () -> Void) {
         queued.append(Call(run: call, mayWrite: mayWrite))
         scheduleCycle()
     }
